@@ -1,0 +1,1 @@
+"""API views. (Foundation stub: token auth and endpoints come with issue 2.)"""

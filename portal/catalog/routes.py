@@ -1,0 +1,11 @@
+from flask import render_template
+
+from ..auth.access import blueprint_roles
+from . import bp
+
+blueprint_roles(bp, "receiver", "operator", "manager")
+
+
+@bp.route("/")
+def index():
+    return render_template("catalog/index.html")

@@ -1,0 +1,80 @@
+"""Command-line entries over the same services as the pages and the API.
+Each command is a request boundary: it commits once, or not at all."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .errors import DomainError
+from .extensions import db
+from .models import Role, User
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+
+
+def _fail(error: DomainError):
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(username: str, role: str, password: str):
+    """Create a user with a role."""
+    from .auth.services import create_user
+
+    try:
+        user = create_user(db.session, username=username, role=role, password=password)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--name", "label", default="cli", show_default=True, help="What the token is for.")
+def create_token_command(username: str, label: str):
+    """Issue an API token for USERNAME; the token is printed alone on the last line."""
+    from .auth.services import issue_token, normalise_username
+
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        raise click.ClickException(f"No user called {username}.")
+    try:
+        _, token = issue_token(db.session, user=user, name=label)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"API token for {user.username} ({user.role}); it is shown only once:")
+    click.echo(token)
+
+
+@click.command("seed-demo")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users already.")
+def seed_demo_command(seed: int, if_empty: bool):
+    """Load the demo warehouse (deterministic) and print the demo logins."""
+    from .demo import DEMO_LOGINS, seed_demo
+
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("Demo data already present; nothing loaded.")
+    else:
+        summary = seed_demo(db.session, seed=seed)
+        db.session.commit()
+        click.echo(summary)
+    click.echo("Demo logins (user / password / role):")
+    for username, password, role in DEMO_LOGINS:
+        click.echo(f"  {username:10} {password:14} {role}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(seed_demo_command)

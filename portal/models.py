@@ -1,0 +1,365 @@
+"""The warehouse's data model. Constraints live in the database, not only here.
+
+Statuses, conditions and the rest are plain strings checked by CHECK
+constraints, so SQLite and PostgreSQL hold the same rules and the migrations
+stay portable.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC: both databases store it the same way."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    RECEIVER = "receiver"
+    OPERATOR = "operator"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class ItemStatus(enum.StrEnum):
+    EXPECTED = "expected"
+    IN_STOCK = "in_stock"
+    SOLD = "sold"
+    DEFECTIVE = "defective"
+    RETURNED_TO_SUPPLIER = "returned_to_supplier"
+    MISSING = "missing"
+
+
+class Condition(enum.StrEnum):
+    REGULAR = "regular"
+    SAMPLE = "sample"
+    DAMAGED = "damaged"
+    REFURBISHED = "refurbished"
+
+
+class Ownership(enum.StrEnum):
+    OWNED = "owned"
+    CONSIGNMENT = "consignment"
+
+
+class BinKind(enum.StrEnum):
+    STORAGE = "storage"
+    DOCK = "dock"
+    QUARANTINE = "quarantine"
+
+
+class ReceiptStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class MovementKind(enum.StrEnum):
+    LISTED = "listed"  # on a supplier's list: the item is expected
+    RECEIVED = "received"  # expected -> in stock (put away, receive all at the dock)
+    MOVED = "moved"  # bin to bin, status unchanged
+    COUNTED = "counted"  # count adjustment after a bin count
+    SHIPPED = "shipped"  # sold to a customer
+    DEFECT = "defect"  # flagged defective
+    RETURNED = "returned"  # sent back to the supplier
+    MARKED_MISSING = "marked_missing"  # receipt closed without it, or not found in a count
+    FOUND = "found"  # a missing item turned up
+    RESTOCKED = "restocked"  # customer return or repaired unit back into stock
+    REVERSED = "reversed"  # undo of the movement named in the note
+
+
+class DefectReason(enum.StrEnum):
+    DEAD_ON_ARRIVAL = "dead_on_arrival"
+    FUNCTIONAL = "functional"
+    COSMETIC = "cosmetic"
+    MISSING_PARTS = "missing_parts"
+    WRONG_ITEM = "wrong_item"
+    OTHER = "other"
+
+
+class DefectStage(enum.StrEnum):
+    RECEIVING = "receiving"
+    STORAGE = "storage"
+    PICKING = "picking"
+    CUSTOMER_RETURN = "customer_return"
+
+
+def one_of(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
+
+
+# --- accounts ---------------------------------------------------------------
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (one_of("role", Role),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role == Role.ADMIN or self.role in roles
+
+
+class ApiToken(db.Model):
+    """An API token. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters, to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """Failed logins, kept in the database so every app process throttles alike."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+# --- catalog ----------------------------------------------------------------
+
+
+class Supplier(db.Model):
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("warranty_months >= 0", name="warranty_not_negative"),
+        CheckConstraint("shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
+    warranty_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Warehouse(db.Model):
+    __tablename__ = "warehouses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    bins: Mapped[list[Bin]] = relationship(back_populates="warehouse", lazy="raise")
+
+
+class Bin(db.Model):
+    __tablename__ = "bins"
+    __table_args__ = (
+        UniqueConstraint("warehouse_id", "code"),
+        one_of("kind", BinKind),
+        # exactly one dock and one quarantine bin per warehouse (the service creates them)
+        Index(
+            "uq_bins_one_special_kind",
+            "warehouse_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind <> 'storage'"),
+            postgresql_where=text("kind <> 'storage'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16), default=BinKind.STORAGE, server_default="storage")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    warehouse: Mapped[Warehouse] = relationship(back_populates="bins")
+
+
+# --- receiving --------------------------------------------------------------
+
+
+class Receipt(db.Model):
+    __tablename__ = "receipts"
+    __table_args__ = (
+        one_of("status", ReceiptStatus),
+        # the same file uploaded twice for one supplier is caught
+        UniqueConstraint("supplier_id", "file_sha256"),
+        CheckConstraint("skipped_rows >= 0", name="skipped_rows_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=ReceiptStatus.OPEN, server_default="open")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    skipped_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped_detail: Mapped[str | None] = mapped_column(Text)  # JSON list of skipped rows
+
+    supplier: Mapped[Supplier] = relationship()
+    warehouse: Mapped[Warehouse] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+# --- items ------------------------------------------------------------------
+
+
+class SerialItem(db.Model):
+    """One physical item. ``serial`` is as the supplier wrote it; ``serial_key``
+    is its normalised form (trimmed, upper-case) and is unique system-wide."""
+
+    __tablename__ = "serial_items"
+    __table_args__ = (
+        one_of("status", ItemStatus),
+        one_of("condition", Condition),
+        one_of("ownership", Ownership),
+        CheckConstraint("status <> 'in_stock' OR bin_id IS NOT NULL", name="in_stock_has_bin"),
+        CheckConstraint("bin_id IS NULL OR warehouse_id IS NOT NULL", name="bin_has_warehouse"),
+        CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="unit_cost_not_negative"),
+        Index("ix_serial_items_fifo", "product_id", "status", "received_at"),
+        Index("ix_serial_items_status_warehouse", "status", "warehouse_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(64))
+    serial_key: Mapped[str] = mapped_column(String(64), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"), index=True)
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    condition: Mapped[str] = mapped_column(String(16), default=Condition.REGULAR)
+    ownership: Mapped[str] = mapped_column(String(16), default=Ownership.OWNED)
+    unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[date | None] = mapped_column(Date)
+    sold_at: Mapped[datetime | None] = mapped_column(DateTime)
+    order_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    warranty_ends_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    supplier: Mapped[Supplier] = relationship()
+    receipt: Mapped[Receipt | None] = relationship()
+    warehouse: Mapped[Warehouse | None] = relationship()
+    bin: Mapped[Bin | None] = relationship()
+
+
+class Movement(db.Model):
+    """Append-only ledger: one row for every change to an item."""
+
+    __tablename__ = "movements"
+    __table_args__ = (
+        one_of("kind", MovementKind),
+        Index("ix_movements_item_at", "item_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("serial_items.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    from_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    to_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    client_scan_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    item: Mapped[SerialItem] = relationship()
+    from_bin: Mapped[Bin | None] = relationship(foreign_keys=[from_bin_id])
+    to_bin: Mapped[Bin | None] = relationship(foreign_keys=[to_bin_id])
+    actor: Mapped[User | None] = relationship()
+
+
+class DefectReport(db.Model):
+    __tablename__ = "defect_reports"
+    __table_args__ = (one_of("reason_code", DefectReason), one_of("stage_found", DefectStage))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("serial_items.id"), index=True)
+    reason_code: Mapped[str] = mapped_column(String(32))
+    stage_found: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    item: Mapped[SerialItem] = relationship()
+    reported_by: Mapped[User | None] = relationship()
+
+
+@event.listens_for(Session, "before_flush")
+def _ledger_is_append_only(session, flush_context, instances):
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Movement) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("movements are append-only: write a reversing movement instead")

@@ -1,0 +1,83 @@
+"""The web layer's shared pieces: fragment-or-page rendering, HX-Trigger
+events, security headers, error pages and template filters."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from flask import Flask, Response, make_response, render_template, request
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def is_htmx_request() -> bool:
+    """An HTMX request that wants a fragment: not boosted, not a history restore."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page_or_fragment(page: str, fragment: str, status: int = 200, **context) -> Response:
+    """The one place that decides fragment or page. The page template includes
+    the fragment, so each piece of markup exists once."""
+    template = fragment if is_htmx_request() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def add_trigger(response: Response, event: str, detail=None) -> Response:
+    """Merge one event into the response's HX-Trigger JSON header."""
+    existing = response.headers.get("HX-Trigger")
+    events = json.loads(existing) if existing else {}
+    events[event] = detail if detail is not None else True
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def set_security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    return response
+
+
+def _format_datetime(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(fmt)
+    return value.strftime("%Y-%m-%d")
+
+
+def _humanise(value: str | None) -> str:
+    return (value or "").replace("_", " ")
+
+
+def init_app(app: Flask) -> None:
+    from . import errors
+
+    app.after_request(set_security_headers)
+    app.add_template_filter(_format_datetime, "dt")
+    app.add_template_filter(_humanise, "human")
+    app.jinja_env.globals["is_htmx_request"] = is_htmx_request
+    errors.init_app(app)

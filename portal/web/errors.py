@@ -1,0 +1,69 @@
+"""Error answers, negotiated: JSON for API clients, an error fragment into the
+flash region for HTMX requests, a full page otherwise. Every handler rolls
+the session back first, so a failed request saves nothing."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..errors import DomainError
+from ..extensions import db
+
+
+def wants_json() -> bool:
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def error_response(status: int, code: str, message: str, details=None):
+    db.session.rollback()
+    if wants_json():
+        body = {"error": {"code": code, "message": message}}
+        if details is not None:
+            body["error"]["details"] = details
+        return jsonify(body), status
+    from . import is_htmx_request
+
+    if is_htmx_request():
+        response = render_template("_partials/error.html", status=status, message=message)
+        return response, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return error_response(error.status, error.code, error.message, error.details)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(
+            400,
+            "csrf_failed",
+            "The form had expired or was not sent by this portal. Reload the page and try again.",
+        )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        limit = app.config["MAX_UPLOAD_MB"]
+        return error_response(
+            413, "too_large", f"The file is larger than the {limit} MB this portal accepts."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(error.code or 500, code, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unhandled error")
+        return error_response(
+            500, "internal_error", "Something went wrong on our side; nothing was saved."
+        )

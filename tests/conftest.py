@@ -1,0 +1,324 @@
+"""Shared fixtures. Every test that touches the database runs once on SQLite
+and once on PostgreSQL (``PORTAL_TEST_DBS=sqlite`` or ``=postgresql`` picks
+one). The schema is built by the migrations, as in production.
+
+Tests never hold an app context while they drive the test client: a request
+would otherwise share the test's SQLAlchemy session and hide a missing commit.
+Read the database afterwards with ``fresh()``; service tests use ``session``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import threading
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from tests import factories
+
+PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SELECTED_DBS = [d.strip() for d in os.environ.get("PORTAL_TEST_DBS", "sqlite,postgresql").split(",")]
+
+
+# --- databases ----------------------------------------------------------------
+
+
+def _pg_url(admin_url: str, name: str) -> str:
+    base = admin_url.rsplit("/", 1)[0]
+    return base.replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+
+
+@contextmanager
+def _postgres_database():
+    import psycopg
+
+    name = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({error}). "
+            "Start it with: pg_ctlcluster 15 main start"
+        )
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(PG_ADMIN_URL, name)
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _migrate(url: str, instance_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(_test_config(url, instance_path))
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _test_config(url: str, instance_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-" + secrets.token_hex(8),
+        "DATABASE_URL": url,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session", params=[d for d in ("sqlite", "postgresql") if d in SELECTED_DBS])
+def database_url(request, tmp_path_factory):
+    """One migrated database per kind for the whole session."""
+    instance = tmp_path_factory.mktemp("instance")
+    if request.param == "sqlite":
+        url = f"sqlite:///{instance / 'test.sqlite3'}"
+        _migrate(url, instance)
+        yield url
+    else:
+        with _postgres_database() as url:
+            _migrate(url, instance)
+            yield url
+
+
+def _empty_all_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our table names
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings: return a dict."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_config):
+    config = _test_config(database_url, tmp_path)
+    config.update(app_config)
+    application = create_app(config)
+    application.test_client_class = PortalClient
+    yield application
+    _empty_all_tables(application)
+
+
+@pytest.fixture
+def session(app):
+    """A session inside an app context, for service tests that use no client."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def fresh(app):
+    """Read the database as a new request would: ``with fresh() as s: ...``."""
+
+    @contextmanager
+    def open_fresh():
+        with app.app_context():
+            try:
+                yield db.session
+            finally:
+                db.session.rollback()
+
+    return open_fresh
+
+
+@pytest.fixture
+def dialect(database_url):
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+# --- clients ------------------------------------------------------------------
+
+
+class PortalClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every state-changing
+    request, as the pages do (pass ``csrf=False`` to leave it out)."""
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """Flask-WTF's token for this client's session (field csrf_token, salt wtf-csrf-token)."""
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if raw is None:
+                raw = sess["csrf_token"] = secrets.token_hex(20)
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login():
+    def log_in(client, user, password: str = factories.DEFAULT_PASSWORD):
+        response = client.post(
+            "/login", data={"username": user.username, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return log_in
+
+
+@pytest.fixture
+def client_as(app, make_user, login):
+    """A logged-in client for a role: ``client_as("manager")``."""
+
+    def make(role: str, **kwargs):
+        user = make_user(role=role, **kwargs)
+        c = app.test_client()
+        login(c, user)
+        c.user = user
+        return c
+
+    return make
+
+
+# --- factories (fixtures returning callables) ----------------------------------
+
+
+def _factory(app, build):
+    def make(**kwargs):
+        with app.app_context():
+            obj = build(db.session, **kwargs)
+            db.session.commit()
+            db.session.refresh(obj)
+            db.session.expunge(obj)
+            return obj
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    return _factory(app, factories.user)
+
+
+@pytest.fixture
+def make_supplier(app):
+    return _factory(app, factories.supplier)
+
+
+@pytest.fixture
+def make_product(app):
+    return _factory(app, factories.product)
+
+
+@pytest.fixture
+def make_warehouse(app):
+    return _factory(app, factories.warehouse)
+
+
+@pytest.fixture
+def make_bin(app):
+    return _factory(app, factories.bin_)
+
+
+@pytest.fixture
+def make_item(app):
+    return _factory(app, factories.item)
+
+
+# --- browser ------------------------------------------------------------------
+
+
+def _chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    if _chromium_available():
+        return
+    browser_tests = [item for item in items if "browser" in item.keywords]
+    if not browser_tests:
+        return
+    if IN_CI:
+        raise pytest.UsageError(
+            f"Chromium is missing at {CHROMIUM} and CI=true: browser tests may not be skipped. "
+            "Run 'make test' (as root it installs chromium with apt)."
+        )
+    reason = (
+        f"!!! BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}. "
+        "Install it (apt-get install chromium) to run them. !!!"
+    )
+    print("\n" + "!" * 78 + "\n" + reason + "\n" + "!" * 78)
+    for item in browser_tests:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free local port from a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_login():
+    """Log a Playwright page in through the real login form."""
+
+    def log_in(page, base_url: str, user, password: str = factories.DEFAULT_PASSWORD):
+        page.goto(f"{base_url}/login")
+        page.fill("#username", user.username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base_url}/")
+
+    return log_in
