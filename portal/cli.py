@@ -75,6 +75,11 @@ def seed_demo_command(seed: int, if_empty: bool):
 
 
 def init_app(app: Flask) -> None:
+    from .receiving.cli import cli as receipts_cli
+    from .reports.cli import cli as reports_cli
+
+    app.cli.add_command(receipts_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo_command)

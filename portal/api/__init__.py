@@ -1,7 +1,12 @@
-"""The JSON API at /api/v1: token auth, the same services as the pages."""
+"""The JSON API at /api/v1: bearer-token auth, the same services as the pages.
+
+Each feature adds its endpoints in its own module here (``receipts.py``,
+``scans.py``, ``reports.py``) and describes them in that module's
+``OPENAPI_PATHS``; ``openapi.py`` merges them into one document.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import auth, catalog, openapi, receipts, reports, scans  # noqa: E402,F401

@@ -9,7 +9,9 @@ from . import bp
 
 @bp.route("/")
 def index():
-    context = {}
+    from ..scanning.routes import TASKS
+
+    context = {"scan_tasks": TASKS}
     if current_user.has_role(Role.RECEIVER):
         context["open_receipts"] = db.session.scalars(
             select(Receipt).where(Receipt.status == ReceiptStatus.OPEN)

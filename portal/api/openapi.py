@@ -1,0 +1,39 @@
+"""The OpenAPI 3 document, merged from each API module's OPENAPI_PATHS."""
+
+from flask import jsonify
+
+from . import bp, catalog, receipts, reports, scans
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+def build_document() -> dict:
+    paths: dict = {}
+    for module in (catalog, receipts, scans, reports):
+        for path, operations in module.OPENAPI_PATHS.items():
+            paths.setdefault(path, {}).update(operations)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Serial Portal API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    return jsonify(build_document())

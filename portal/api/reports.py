@@ -1,0 +1,3 @@
+"""API endpoints: reports. (Stub, filled in by its feature.)"""
+
+OPENAPI_PATHS: dict = {}

@@ -1,0 +1,3 @@
+"""API endpoints: scans. (Stub, filled in by its feature.)"""
+
+OPENAPI_PATHS: dict = {}
