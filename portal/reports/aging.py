@@ -1,0 +1,248 @@
+"""The stock aging report: the database groups the in-stock units, pandas
+shapes the small frame into tables, facts and a chart."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from ..errors import Invalid
+from ..models import utcnow
+from . import queries
+from .charts import Bar, bar_chart
+from .filters import AgingFilters
+from .formatting import integer, money
+from .results import Column, Fact, Report, Table
+
+TITLE = "Stock aging"
+BREAKDOWN_LIMIT = 40  # rows per breakdown on the page and in the PDF; downloads hold all
+OLDEST_LIMIT = 50
+EXPIRY_LIMIT = 100
+EXPIRY_SHOWN = 50
+
+
+def check_buckets(buckets) -> list[int]:
+    """AGING_BUCKETS: ascending whole numbers of days, e.g. [30, 60, 90, 180, 365]."""
+    try:
+        limits = [int(b) for b in buckets]
+    except (TypeError, ValueError):
+        raise Invalid("AGING_BUCKETS must be a list of whole numbers of days.", code="bad_config") from None
+    if not limits or limits[0] < 1 or any(later <= earlier for earlier, later in zip(limits, limits[1:], strict=False)):
+        raise Invalid("AGING_BUCKETS must be ascending whole numbers of days.", code="bad_config")
+    return limits
+
+
+def bucket_labels(limits: list[int]) -> list[str]:
+    labels, low = [], 0
+    for limit in limits:
+        labels.append(f"{low}–{limit} days")
+        low = limit + 1
+    labels.append(f"over {limits[-1]} days")
+    return labels
+
+
+def _age(as_of: date, first_received) -> int | None:
+    if first_received is None or pd.isna(first_received):
+        return None
+    moment = pd.Timestamp(first_received).to_pydatetime()
+    return (as_of - moment.date()).days
+
+
+def _breakdown(groups: pd.DataFrame, keys: list[str], as_of: date, labels: list[str]) -> list[dict]:
+    """Units, value, average and oldest age and units per bucket for each ``keys`` group."""
+    totals = groups.groupby(keys, dropna=False).agg(
+        units=("units", "sum"), value=("value", "sum"), age_days=("age_days", "sum"),
+        first_received_at=("first_received_at", "min"),
+    )
+    per_bucket = groups.pivot_table(index=keys, columns="bucket", values="units", aggfunc="sum", fill_value=0)
+    per_bucket = per_bucket.reindex(columns=range(len(labels)), fill_value=0)
+    per_bucket.columns = [f"b{i}" for i in range(len(labels))]
+    frame = totals.join(per_bucket).reset_index().sort_values(["value", "units"], ascending=False, kind="stable")
+    rows = []
+    for record in frame.to_dict("records"):
+        units = int(record["units"])
+        row = {key: record[key] for key in keys}
+        row.update(
+            units=units,
+            value=round(float(record["value"] or 0), 2),
+            average_age=round(float(record["age_days"]) / units, 1) if units else None,
+            oldest_age=_age(as_of, record["first_received_at"]),
+        )
+        row.update({f"b{i}": int(record[f"b{i}"]) for i in range(len(labels))})
+        rows.append(row)
+    return rows
+
+
+def _breakdown_columns(first: list[Column], labels: list[str]) -> list[Column]:
+    return first + [
+        Column("units", "Units", "int"),
+        Column("value", "Value at cost", "money"),
+        Column("average_age", "Avg age (days)", "number"),
+        Column("oldest_age", "Oldest (days)", "days"),
+    ] + [Column(f"b{i}", label.replace(" days", ""), "int") for i, label in enumerate(labels)]
+
+
+def _unit_rows(frame: pd.DataFrame, as_of: date, *, expiry: bool) -> list[dict]:
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {
+            "serial": record["serial"],
+            "sku": record["sku"],
+            "product_name": record["product_name"],
+            "supplier": record["supplier_code"],
+            "warehouse": record["warehouse_code"],
+            "bin": record["bin_code"],
+            "received_on": pd.Timestamp(record["received_at"]).date(),
+            "cost": round(float(record["cost"] or 0), 2),
+        }
+        if expiry:
+            expires_on = pd.Timestamp(record["expires_on"]).date()
+            row.update(expires_on=expires_on, days_left=(expires_on - as_of).days)
+        else:
+            row["age_days"] = int(record["age_days"])
+        rows.append(row)
+    return rows
+
+
+UNIT_COLUMNS = [
+    Column("serial", "Serial"),
+    Column("sku", "SKU"),
+    Column("product_name", "Product"),
+    Column("supplier", "Supplier"),
+    Column("warehouse", "Warehouse"),
+    Column("bin", "Bin"),
+    Column("received_on", "Received", "date"),
+]
+
+
+def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now: datetime | None = None) -> Report:
+    """The whole report for these filters (the page, the PDF, the downloads,
+    the API and the CLI all call this)."""
+    limits = check_buckets(buckets)
+    labels = bucket_labels(limits)
+    as_of = filters.as_of
+    groups = queries.aging_groups(session, filters, limits)
+    if not groups.empty:
+        groups["value"] = groups["value"].astype(float).fillna(0.0)
+    total_units = int(groups["units"].sum()) if not groups.empty else 0
+    total_value = round(float(groups["value"].sum()), 2) if not groups.empty else 0.0
+
+    by_bucket = (
+        groups.groupby("bucket")[["units", "value"]].sum().reindex(range(len(labels)), fill_value=0)
+        if not groups.empty
+        else pd.DataFrame({"units": [0] * len(labels), "value": [0.0] * len(labels)})
+    )
+    bucket_rows = []
+    for index, label in enumerate(labels):
+        units = int(by_bucket["units"].iloc[index])
+        value = round(float(by_bucket["value"].iloc[index]), 2)
+        bucket_rows.append({
+            "bucket": label, "units": units, "unit_share": units / total_units if total_units else None,
+            "total_units": total_units, "value": value,
+            "value_share": value / total_value if total_value else None,
+        })
+
+    expired = groups[groups["expiry_state"] == 2] if not groups.empty else groups
+    near = groups[groups["expiry_state"] == 1] if not groups.empty else groups
+    fifo = queries.fifo_shipments(session, filters)
+    fifo_shipped = int(fifo["shipped"].sum()) if not fifo.empty else 0
+    fifo_oldest = int(fifo["oldest_first"].sum()) if not fifo.empty else 0
+
+    if total_units:
+        average_age = round(float(groups["age_days"].sum()) / total_units, 1)
+        oldest_age = _age(as_of, groups["first_received_at"].min())
+    else:
+        average_age = oldest_age = None
+
+    facts = [
+        Fact("units", "Units in stock", total_units),
+        Fact("value", "Value at cost", total_value, "money"),
+        Fact("average_age", "Average age", average_age, "days"),
+        Fact("oldest_age", "Oldest unit", oldest_age, "days"),
+        Fact("expired_units", "Units past expiry", int(expired["units"].sum()) if len(expired) else 0),
+        Fact("near_expiry_units", f"Units expiring within {filters.near_expiry_days} days",
+             int(near["units"].sum()) if len(near) else 0),
+        Fact("fifo", "Shipped oldest-first (FIFO)", fifo_oldest / fifo_shipped if fifo_shipped else None,
+             "pct", numerator=fifo_oldest, denominator=fifo_shipped),
+    ]
+
+    tables: dict[str, Table] = {
+        "buckets": Table(
+            "buckets", "Age buckets",
+            [Column("bucket", "Age"), Column("units", "Units", "int"),
+             Column("unit_share", "Share of units", "pct", of="total_units"),
+             Column("value", "Value at cost", "money"), Column("value_share", "Share of value", "pct")],
+            bucket_rows,
+        )
+    }
+    if total_units:
+        tables["by_product"] = Table(
+            "by_product", "By product",
+            _breakdown_columns([Column("sku", "SKU"), Column("product_name", "Product")], labels),
+            _breakdown(groups, ["sku", "product_name"], as_of, labels), BREAKDOWN_LIMIT,
+        )
+        tables["by_supplier"] = Table(
+            "by_supplier", "By supplier",
+            _breakdown_columns([Column("supplier_code", "Code"), Column("supplier_name", "Supplier")], labels),
+            _breakdown(groups, ["supplier_code", "supplier_name"], as_of, labels), BREAKDOWN_LIMIT,
+        )
+        tables["by_warehouse"] = Table(
+            "by_warehouse", "By warehouse",
+            _breakdown_columns([Column("warehouse_code", "Code"), Column("warehouse_name", "Warehouse")], labels),
+            _breakdown(groups, ["warehouse_code", "warehouse_name"], as_of, labels), BREAKDOWN_LIMIT,
+        )
+        oldest = queries.oldest_units(session, filters, OLDEST_LIMIT)
+        tables["oldest"] = Table(
+            "oldest", f"The {OLDEST_LIMIT} oldest units (first-in-first-out pick list)",
+            UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money")],
+            _unit_rows(oldest, as_of, expiry=False),
+        )
+        expiring = queries.expiring_units(session, filters, EXPIRY_LIMIT)
+        expiry_total = facts[4].value + facts[5].value
+        tables["expiry"] = Table(
+            "expiry", "Past or near expiry (soonest first)",
+            UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days left", "int"),
+                            Column("cost", "Cost", "money")],
+            _unit_rows(expiring, as_of, expiry=True), EXPIRY_SHOWN,
+            note=(f"{integer(expiry_total)} units in all; the downloads list the first {EXPIRY_LIMIT}."
+                  if expiry_total > EXPIRY_LIMIT else ""),
+        )
+    if fifo_shipped:
+        fifo = fifo.sort_values(["shipped", "sku"], ascending=[False, True], kind="stable")
+        tables["fifo"] = Table(
+            "fifo", "First-in-first-out compliance by product",
+            [Column("sku", "SKU"), Column("product_name", "Product"), Column("shipped", "Shipped", "int"),
+             Column("oldest_first", "Oldest first", "int"),
+             Column("share", "Share oldest first", "pct", of="shipped")],
+            [{"sku": r["sku"], "product_name": r["product_name"], "shipped": int(r["shipped"]),
+              "oldest_first": int(r["oldest_first"]), "share": int(r["oldest_first"]) / int(r["shipped"])}
+             for r in fifo.to_dict("records")],
+            BREAKDOWN_LIMIT,
+        )
+
+    charts = {}
+    if total_units:
+        charts["buckets"] = bar_chart(
+            [Bar(row["bucket"], row["units"], f"{integer(row['units'])} unit{'' if row['units'] == 1 else 's'} · {money(row['value'])}")
+             for row in bucket_rows],
+            title="Units in stock by age",
+        )
+    return Report(
+        kind="stock-aging",
+        title=TITLE,
+        filters=filters.describe(),
+        query=filters.query_args(),
+        generated_at=now or utcnow(),
+        facts=facts,
+        tables=tables,
+        charts=charts,
+        notes=[
+            "Age counts whole days from each unit's own receipt date to the as-of date; "
+            "value at cost uses the unit's own cost, else its product's.",
+            "FIFO: a shipped unit counts as oldest-first when no unit of its SKU received earlier was in stock "
+            "in the same warehouse when it shipped.",
+        ],
+        empty=total_units == 0 and fifo_shipped == 0,
+    )

@@ -1,0 +1,209 @@
+"""The defects-by-supplier report.
+
+Cohort definition: the units received in the period (per supplier), and of
+those, the units with a defect report filed by the end of the period. So the
+rate is a proportion of a known denominator, and a 95 % Wilson interval says
+how sure it is: a supplier with 3 units and 1 defect is not ranked above one
+with 30,000 units and 900. Suppliers are ranked by the interval's lower
+bound and flagged when even that is above the overall rate.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from ..models import DefectReason, utcnow
+from . import queries
+from .charts import Bar, bar_chart
+from .filters import DefectFilters
+from .formatting import integer, percent
+from .results import Column, Fact, Report, Table
+
+TITLE = "Defects by supplier"
+Z95 = 1.959963984540054
+SUPPLIER_LIMIT = 60
+PRODUCT_LIMIT = 40
+CHART_SUPPLIERS = 20
+FLAG = "above overall"
+
+
+def wilson_interval(defective: int, received: int, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval for defective/received (None without units)."""
+    if received <= 0:
+        return None
+    p = defective / received
+    z2 = z * z
+    denominator = 1 + z2 / received
+    centre = (p + z2 / (2 * received)) / denominator
+    half = z * math.sqrt(p * (1 - p) / received + z2 / (4 * received * received)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _rate_row(defective: int, received: int, overall: float | None) -> dict:
+    interval = wilson_interval(defective, received)
+    rate = defective / received if received else None
+    return {
+        "received": received,
+        "defective": defective,
+        "rate": rate,
+        "interval": interval,
+        "ppm": rate * 1_000_000 if rate is not None else None,
+        "flag": FLAG if interval and overall is not None and interval[0] > overall else "",
+    }
+
+
+RATE_COLUMNS = [
+    Column("received", "Received", "int"),
+    Column("defective", "Defective", "int"),
+    Column("rate", "Defect rate", "pct", of="received"),
+    Column("interval", "95 % interval", "interval"),
+    Column("ppm", "PPM", "ppm"),
+]
+
+
+def _median_days(days: pd.DataFrame) -> dict:
+    medians = {}
+    for supplier_id, part in days.groupby("supplier_id"):
+        values = np.repeat(part["days"].to_numpy(dtype=float), part["units"].to_numpy(dtype=int))
+        medians[supplier_id] = float(np.median(values)) if len(values) else None
+    return medians
+
+
+def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now: datetime | None = None) -> Report:
+    cohorts = queries.defect_cohorts(session, filters)
+    reasons = queries.defect_reasons(session, filters)
+    days = queries.days_to_defect(session, filters)
+    received = int(cohorts["received"].sum()) if not cohorts.empty else 0
+    defective = int(cohorts["defective"].sum()) if not cohorts.empty else 0
+    overall = defective / received if received else None
+    medians = _median_days(days) if not days.empty else {}
+    all_days = (np.repeat(days["days"].to_numpy(dtype=float), days["units"].to_numpy(dtype=int))
+                if not days.empty else np.array([]))
+
+    tables: dict[str, Table] = {}
+    charts = {}
+    supplier_rows: list[dict] = []
+    if received:
+        per_supplier = (
+            cohorts.groupby(["supplier_id", "supplier_code", "supplier_name"])[["received", "defective"]]
+            .sum().reset_index()
+        )
+        for record in per_supplier.to_dict("records"):
+            row = {"supplier_code": record["supplier_code"], "supplier_name": record["supplier_name"]}
+            row.update(_rate_row(int(record["defective"]), int(record["received"]), overall))
+            median = medians.get(record["supplier_id"])
+            row["median_days"] = median
+            supplier_rows.append(row)
+        supplier_rows.sort(key=lambda r: (-r["interval"][0], -r["received"], r["supplier_code"]))
+        tables["suppliers"] = Table(
+            "suppliers", "Suppliers, ranked by the lower bound of their 95 % interval",
+            [Column("supplier_code", "Code"), Column("supplier_name", "Supplier"), *RATE_COLUMNS,
+             Column("median_days", "Median days to defect", "number"), Column("flag", "Flag", "flag")],
+            supplier_rows, SUPPLIER_LIMIT,
+        )
+
+        reason_codes = [r.value for r in DefectReason]
+        by_reason = reasons.groupby("reason_code")["defective"].sum() if not reasons.empty else pd.Series(dtype=int)
+        tables["reasons"] = Table(
+            "reasons", "Defective units by reason (first report)",
+            [Column("reason", "Reason"), Column("defective", "Defective units", "int"),
+             Column("share", "Share", "pct", of="total")],
+            [{"reason": code.replace("_", " "), "defective": int(by_reason.get(code, 0)),
+              "share": int(by_reason.get(code, 0)) / defective if defective else None, "total": defective}
+             for code in reason_codes],
+        )
+        matrix_rows = []
+        if not reasons.empty:
+            matrix = reasons.pivot_table(index=["supplier_code", "supplier_name"], columns="reason_code",
+                                         values="defective", aggfunc="sum", fill_value=0)
+            matrix = matrix.reindex(columns=reason_codes, fill_value=0)
+            matrix["total"] = matrix.sum(axis=1)
+            matrix = matrix.sort_values("total", ascending=False, kind="stable").reset_index()
+            for record in matrix.to_dict("records"):
+                matrix_rows.append({k: (int(v) if k in reason_codes or k == "total" else v)
+                                    for k, v in record.items()})
+        tables["supplier_reasons"] = Table(
+            "supplier_reasons", "Defective units by supplier and reason",
+            [Column("supplier_code", "Code"), Column("supplier_name", "Supplier"),
+             Column("total", "Defective", "int")]
+            + [Column(code, code.replace("_", " ").capitalize(), "int") for code in reason_codes],
+            matrix_rows, SUPPLIER_LIMIT,
+        )
+
+        per_product = (
+            cohorts.groupby(["sku", "product_name", "supplier_code"])[["received", "defective"]].sum().reset_index()
+        )
+        product_rows = []
+        for record in per_product.to_dict("records"):
+            row = {"sku": record["sku"], "product_name": record["product_name"],
+                   "supplier_code": record["supplier_code"]}
+            row.update(_rate_row(int(record["defective"]), int(record["received"]), overall))
+            product_rows.append(row)
+        product_rows.sort(key=lambda r: (-r["interval"][0], -r["received"], r["sku"], r["supplier_code"]))
+        tables["products"] = Table(
+            "products", "Products, ranked by the lower bound of their 95 % interval",
+            [Column("sku", "SKU"), Column("product_name", "Product"), Column("supplier_code", "Supplier"),
+             *RATE_COLUMNS, Column("flag", "Flag", "flag")],
+            product_rows, PRODUCT_LIMIT,
+        )
+
+        months = pd.period_range(filters.date_from, filters.date_to, freq="M").strftime("%Y-%m")
+        per_month = cohorts.groupby("month")[["received", "defective"]].sum().reindex(months, fill_value=0)
+        month_rows = []
+        for month, record in per_month.iterrows():
+            row = {"month": month}
+            row.update(_rate_row(int(record["defective"]), int(record["received"]), overall))
+            del row["flag"]
+            month_rows.append(row)
+        tables["months"] = Table(
+            "months", "Month by month (by month of receipt)",
+            [Column("month", "Month"), *RATE_COLUMNS], month_rows,
+            note="Recent months have had less time to show defects.",
+        )
+
+        shown = supplier_rows[:CHART_SUPPLIERS]
+        charts["suppliers"] = bar_chart(
+            [Bar(f"{r['supplier_code']} {r['supplier_name']}", r["rate"],
+                 f"{percent(r['rate'], 2)} of {integer(r['received'])}", r["interval"][0], r["interval"][1],
+                 flagged=bool(r["flag"])) for r in shown],
+            title="Defect rate by supplier, with 95 % interval",
+            reference=overall, reference_text=f"overall {percent(overall, 2)}",
+        )
+        charts["months"] = bar_chart(
+            [Bar(r["month"], r["rate"] or 0, f"{percent(r['rate'], 2)} of {integer(r['received'])}")
+             for r in month_rows],
+            title="Defect rate by month of receipt",
+        )
+
+    flagged = sum(1 for r in supplier_rows if r["flag"])
+    facts = [
+        Fact("received", "Units received", received),
+        Fact("defective", "Units found defective", defective),
+        Fact("rate", "Overall defect rate", overall, "pct", numerator=defective, denominator=received),
+        Fact("ppm", "Overall PPM", round(overall * 1_000_000) if overall is not None else None),
+        Fact("median_days", "Median days from receipt to defect",
+             float(np.median(all_days)) if len(all_days) else None, "days"),
+        Fact("suppliers", "Suppliers", len(supplier_rows)),
+        Fact("flagged", "Suppliers clearly above the overall rate", flagged),
+    ]
+    return Report(
+        kind="defects-by-supplier",
+        title=TITLE,
+        filters=filters.describe(),
+        query=filters.query_args(),
+        generated_at=now or utcnow(),
+        facts=facts,
+        tables=tables,
+        charts=charts,
+        notes=[
+            "Received: units received in the period. Defective: those of them with a defect report filed by the "
+            "period's end. Rates are defective / received; the interval is the 95 % Wilson score interval.",
+            f"Flagged ({FLAG}): the interval's lower bound is above the overall rate.",
+        ],
+        empty=received == 0,
+    )

@@ -1,0 +1,426 @@
+"""Reads for the reports: every aggregation runs in the database (GROUP BY,
+CASE for the age buckets) so that a million in-stock serials come back as a
+few thousand grouped rows. pandas only shapes what these return.
+
+The two databases differ in date arithmetic only; ``_days_since`` and friends
+hide that.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Date, Float, Integer, String, and_, case, cast, exists, func, literal, or_, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from ..models import (
+    Bin,
+    DefectReport,
+    ItemStatus,
+    Movement,
+    MovementKind,
+    Product,
+    Receipt,
+    SerialItem,
+    Supplier,
+    Warehouse,
+)
+from .filters import AgingFilters, DefectFilters, day_start, next_day_start, today
+
+IN_STOCK = ItemStatus.IN_STOCK.value
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _days_since(session: Session, moment, as_of: date):
+    """Whole days from the calendar day of ``moment`` to ``as_of``."""
+    if _dialect(session) == "sqlite":
+        return cast(func.julianday(as_of.isoformat()) - func.julianday(func.date(moment)), Integer)
+    return literal(as_of, Date) - cast(moment, Date)
+
+
+def _days_between(session: Session, earlier, later):
+    if _dialect(session) == "sqlite":
+        return cast(func.julianday(func.date(later)) - func.julianday(func.date(earlier)), Integer)
+    return cast(later, Date) - cast(earlier, Date)
+
+
+def _plus_days(session: Session, moment, days):
+    """The calendar day ``days`` after ``moment`` (a date)."""
+    if _dialect(session) == "sqlite":
+        # '+' || NULL yields NULL: no shelf life, no expiry
+        return type_coerce(func.date(moment, "+" + cast(days, String) + " days"), Date)
+    return type_coerce(cast(moment, Date) + days, Date)
+
+
+def _month(session: Session, moment):
+    if _dialect(session) == "sqlite":
+        return func.strftime("%Y-%m", moment)
+    return func.to_char(moment, "YYYY-MM")
+
+
+def _frame(session: Session, stmt) -> pd.DataFrame:
+    result = session.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+# --- stock aging ----------------------------------------------------------------
+
+
+def in_stock_units(session: Session, filters: AgingFilters):
+    """The units in stock at the end of ``filters.as_of``, as a subquery.
+
+    For today the item's own status and bin answer. For a past date the ledger
+    does: an item was in stock if its latest movement up to that moment put it
+    in stock, and it sat in that movement's bin. Condition and ownership are
+    today's (the ledger does not record their changes).
+    """
+    end = next_day_start(filters.as_of)
+    item, product = SerialItem, Product
+    cost = func.coalesce(item.unit_cost, product.unit_cost)
+    columns = [
+        item.id.label("item_id"),
+        item.product_id,
+        item.supplier_id,
+        item.received_at,
+        item.expires_at,
+        product.shelf_life_days,
+        type_coerce(cost, Float).label("cost"),
+    ]
+    if filters.as_of >= today():
+        stmt = select(*columns, item.warehouse_id, item.bin_id).join(product, product.id == item.product_id).where(
+            item.status == IN_STOCK
+        )
+        warehouse_column = item.warehouse_id
+    else:
+        latest = (
+            select(Movement.item_id, func.max(Movement.id).label("movement_id"))
+            .where(Movement.at < end)
+            .group_by(Movement.item_id)
+            .subquery()
+        )
+        last = aliased(Movement)
+        where = aliased(Bin)
+        stmt = (
+            select(*columns, where.warehouse_id, last.to_bin_id.label("bin_id"))
+            .join(latest, latest.c.item_id == item.id)
+            .join(last, last.id == latest.c.movement_id)
+            .join(where, where.id == last.to_bin_id)
+            .join(product, product.id == item.product_id)
+            .where(last.to_status == IN_STOCK)
+        )
+        warehouse_column = where.warehouse_id
+    stmt = stmt.where(item.received_at.is_not(None), item.received_at < end)
+    if filters.warehouse:
+        stmt = stmt.where(warehouse_column == filters.warehouse.id)
+    if filters.supplier:
+        stmt = stmt.where(item.supplier_id == filters.supplier.id)
+    if filters.product:
+        stmt = stmt.where(item.product_id == filters.product.id)
+    if filters.condition:
+        stmt = stmt.where(item.condition == filters.condition)
+    if filters.ownership:
+        stmt = stmt.where(item.ownership == filters.ownership)
+    return stmt.subquery("stock")
+
+
+def _expiry_day(session: Session, stock):
+    """A unit's own expiry date, else its receipt day plus the product's shelf life."""
+    return func.coalesce(stock.c.expires_at, _plus_days(session, stock.c.received_at, stock.c.shelf_life_days))
+
+
+def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) -> pd.DataFrame:
+    """One row per (bucket, product, supplier, warehouse, expiry state): units,
+    value at cost, summed age in days and the earliest receipt."""
+    stock = in_stock_units(session, filters)
+    as_of = filters.as_of
+    bucket = case(
+        *[(stock.c.received_at >= day_start(as_of - timedelta(days=limit)), index) for index, limit in
+          enumerate(buckets)],
+        else_=len(buckets),
+    ).label("bucket")
+    expiry = _expiry_day(session, stock)
+    expiry_state = case(
+        (expiry.is_(None), 0),
+        (expiry < as_of, 2),
+        (expiry <= as_of + timedelta(days=filters.near_expiry_days), 1),
+        else_=0,
+    ).label("expiry_state")
+    age = _days_since(session, stock.c.received_at, as_of)
+    grouped = (
+        select(
+            bucket,
+            stock.c.product_id,
+            stock.c.supplier_id,
+            stock.c.warehouse_id,
+            expiry_state,
+            func.count().label("units"),
+            type_coerce(func.sum(stock.c.cost), Float).label("value"),
+            type_coerce(func.sum(age), Integer).label("age_days"),
+            func.min(stock.c.received_at).label("first_received_at"),
+        )
+        .group_by(bucket, stock.c.product_id, stock.c.supplier_id, stock.c.warehouse_id, expiry_state)
+    ).subquery("grouped")
+    stmt = (
+        select(
+            grouped,
+            Product.sku,
+            Product.name.label("product_name"),
+            Supplier.code.label("supplier_code"),
+            Supplier.name.label("supplier_name"),
+            Warehouse.code.label("warehouse_code"),
+            Warehouse.name.label("warehouse_name"),
+        )
+        .join(Product, Product.id == grouped.c.product_id)
+        .join(Supplier, Supplier.id == grouped.c.supplier_id)
+        .join(Warehouse, Warehouse.id == grouped.c.warehouse_id)
+    )
+    return _frame(session, stmt)
+
+
+def _unit_list(session: Session, stock, extra_columns, order_by, where=None, limit: int = 50):
+    stmt = (
+        select(
+            SerialItem.serial,
+            Product.sku,
+            Product.name.label("product_name"),
+            Supplier.code.label("supplier_code"),
+            Supplier.name.label("supplier_name"),
+            Warehouse.code.label("warehouse_code"),
+            Bin.code.label("bin_code"),
+            stock.c.received_at,
+            stock.c.cost,
+            *extra_columns,
+        )
+        .select_from(stock)
+        .join(SerialItem, SerialItem.id == stock.c.item_id)
+        .join(Product, Product.id == stock.c.product_id)
+        .join(Supplier, Supplier.id == stock.c.supplier_id)
+        .join(Warehouse, Warehouse.id == stock.c.warehouse_id)
+        .outerjoin(Bin, Bin.id == stock.c.bin_id)
+        .order_by(*order_by)
+        .limit(limit)
+    )
+    if where is not None:
+        stmt = stmt.where(where)
+    return _frame(session, stmt)
+
+
+def oldest_units(session: Session, filters: AgingFilters, limit: int = 50) -> pd.DataFrame:
+    """The first-in-first-out pick list: the oldest units and their bins."""
+    stock = in_stock_units(session, filters)
+    age = _days_since(session, stock.c.received_at, filters.as_of).label("age_days")
+    return _unit_list(session, stock, [age], [stock.c.received_at, stock.c.item_id], limit=limit)
+
+
+def expiring_units(session: Session, filters: AgingFilters, limit: int = 100) -> pd.DataFrame:
+    """Units past expiry or expiring within the window, soonest first."""
+    stock = in_stock_units(session, filters)
+    expiry = _expiry_day(session, stock)
+    horizon = filters.as_of + timedelta(days=filters.near_expiry_days)
+    return _unit_list(
+        session,
+        stock,
+        [expiry.label("expires_on")],
+        [expiry, stock.c.item_id],
+        where=and_(
+            or_(stock.c.expires_at.is_not(None), stock.c.shelf_life_days.is_not(None)), expiry <= horizon
+        ),
+        limit=limit,
+    )
+
+
+def fifo_shipments(session: Session, filters: AgingFilters) -> pd.DataFrame:
+    """First-in-first-out compliance, one row per product: units shipped in
+    the period and how many of them were the oldest unit of their SKU in stock
+    in the same warehouse at the moment of shipping.
+
+    "In stock at that moment" is answered set-based: an older unit of the SKU
+    (received strictly earlier) counts if it is in stock now, or if it left
+    stock (shipped, flagged defective, returned, marked missing) after that
+    moment. A unit that was out of stock at the moment but came back later
+    (customer return, found again) is counted as if it had been in stock.
+    Reversed shipments still count as shipments.
+    """
+    start, end = day_start(filters.fifo_from), next_day_start(filters.as_of)
+    item = SerialItem
+    from_bin = aliased(Bin)
+    shipped_wh = func.coalesce(from_bin.warehouse_id, item.warehouse_id)
+    shipped = (
+        select(
+            Movement.id.label("movement_id"),
+            Movement.at,
+            item.product_id,
+            item.received_at,
+            shipped_wh.label("warehouse_id"),
+        )
+        .join(item, item.id == Movement.item_id)
+        .outerjoin(from_bin, from_bin.id == Movement.from_bin_id)
+        .where(Movement.kind == MovementKind.SHIPPED.value, Movement.at >= start, Movement.at < end)
+    )
+    if filters.warehouse:
+        shipped = shipped.where(shipped_wh == filters.warehouse.id)
+    if filters.supplier:
+        shipped = shipped.where(item.supplier_id == filters.supplier.id)
+    if filters.product:
+        shipped = shipped.where(item.product_id == filters.product.id)
+    if filters.condition:
+        shipped = shipped.where(item.condition == filters.condition)
+    if filters.ownership:
+        shipped = shipped.where(item.ownership == filters.ownership)
+    shipped = shipped.cte("shipped")
+
+    left_item = aliased(SerialItem)
+    left_bin = aliased(Bin)
+    leaving = (
+        select(
+            Movement.at,
+            left_item.product_id,
+            left_item.received_at,
+            func.coalesce(left_bin.warehouse_id, left_item.warehouse_id).label("warehouse_id"),
+        )
+        .join(left_item, left_item.id == Movement.item_id)
+        .outerjoin(left_bin, left_bin.id == Movement.from_bin_id)
+        .where(Movement.from_status == IN_STOCK, Movement.to_status != IN_STOCK, Movement.at >= start)
+        .cte("leaving")
+        .prefix_with("MATERIALIZED")
+    )
+    older = aliased(SerialItem)
+    older_in_stock_now = exists().where(
+        older.product_id == shipped.c.product_id,
+        older.status == IN_STOCK,
+        older.received_at < shipped.c.received_at,
+        older.warehouse_id == shipped.c.warehouse_id,
+    )
+    older_left_later = exists().where(
+        leaving.c.product_id == shipped.c.product_id,
+        leaving.c.warehouse_id == shipped.c.warehouse_id,
+        leaving.c.at > shipped.c.at,
+        leaving.c.received_at < shipped.c.received_at,
+    )
+    per_shipment = select(
+        shipped.c.product_id,
+        case((or_(older_in_stock_now, older_left_later), 0), else_=1).label("oldest"),
+    ).subquery("per_shipment")
+    grouped = (
+        select(
+            per_shipment.c.product_id,
+            func.count().label("shipped"),
+            type_coerce(func.sum(per_shipment.c.oldest), Integer).label("oldest_first"),
+        )
+        .group_by(per_shipment.c.product_id)
+        .subquery("fifo")
+    )
+    stmt = select(grouped, Product.sku, Product.name.label("product_name")).join(
+        Product, Product.id == grouped.c.product_id
+    )
+    return _frame(session, stmt)
+
+
+# --- defects by supplier ------------------------------------------------------------
+
+
+def _first_defects(filters: DefectFilters):
+    """Each item's first defect report up to the end of the period."""
+    return (
+        select(DefectReport.item_id, func.min(DefectReport.id).label("report_id"))
+        .where(DefectReport.reported_at < next_day_start(filters.date_to))
+        .group_by(DefectReport.item_id)
+        .subquery("first_defect")
+    )
+
+
+def _cohort_filters(stmt, filters: DefectFilters, item):
+    if filters.warehouse:
+        stmt = stmt.outerjoin(Receipt, Receipt.id == item.receipt_id).where(
+            func.coalesce(Receipt.warehouse_id, item.warehouse_id) == filters.warehouse.id
+        )
+    if filters.supplier:
+        stmt = stmt.where(item.supplier_id == filters.supplier.id)
+    if filters.product:
+        stmt = stmt.where(item.product_id == filters.product.id)
+    return stmt
+
+
+def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
+    """Units received in the period, and how many of them were reported
+    defective by its end, per (supplier, product, month of receipt).
+
+    A unit flagged defective before it was ever put away has no receipt time;
+    its first defect report stands in for it (it was in our hands then).
+    """
+    item = SerialItem
+    first = _first_defects(filters)
+    report = aliased(DefectReport)
+    received = func.coalesce(item.received_at, report.reported_at)
+    month = _month(session, received).label("month")
+    stmt = (
+        select(
+            item.supplier_id,
+            item.product_id,
+            month,
+            func.count().label("received"),
+            func.count(report.id).label("defective"),
+        )
+        .outerjoin(first, first.c.item_id == item.id)
+        .outerjoin(report, report.id == first.c.report_id)
+        .where(received >= day_start(filters.date_from), received < next_day_start(filters.date_to))
+    )
+    stmt = _cohort_filters(stmt, filters, item).group_by(item.supplier_id, item.product_id, month).subquery("c")
+    return _frame(session, _named(stmt))
+
+
+def _named(grouped):
+    return (
+        select(
+            grouped,
+            Product.sku,
+            Product.name.label("product_name"),
+            Supplier.code.label("supplier_code"),
+            Supplier.name.label("supplier_name"),
+        )
+        .join(Product, Product.id == grouped.c.product_id)
+        .join(Supplier, Supplier.id == grouped.c.supplier_id)
+    )
+
+
+def _defective_cohort(session: Session, filters: DefectFilters):
+    """Defective units of the cohort, driven from the (few) defect reports."""
+    item = SerialItem
+    first = _first_defects(filters)
+    report = aliased(DefectReport)
+    received = func.coalesce(item.received_at, report.reported_at)
+    stmt = (
+        select(item.supplier_id, item.product_id, report.reason_code, received.label("received_at"),
+               report.reported_at)
+        .select_from(first)
+        .join(report, report.id == first.c.report_id)
+        .join(item, item.id == first.c.item_id)
+        .where(received >= day_start(filters.date_from), received < next_day_start(filters.date_to))
+    )
+    return _cohort_filters(stmt, filters, item).subquery("defective")
+
+
+def defect_reasons(session: Session, filters: DefectFilters) -> pd.DataFrame:
+    """Defective units per (supplier, product, reason of the first report)."""
+    defective = _defective_cohort(session, filters)
+    grouped = (
+        select(defective.c.supplier_id, defective.c.product_id, defective.c.reason_code,
+               func.count().label("defective"))
+        .group_by(defective.c.supplier_id, defective.c.product_id, defective.c.reason_code)
+        .subquery("r")
+    )
+    return _frame(session, _named(grouped))
+
+
+def days_to_defect(session: Session, filters: DefectFilters) -> pd.DataFrame:
+    """How many defective units took how many days from receipt to their first report."""
+    defective = _defective_cohort(session, filters)
+    days = _days_between(session, defective.c.received_at, defective.c.reported_at).label("days")
+    stmt = select(defective.c.supplier_id, days, func.count().label("units")).group_by(
+        defective.c.supplier_id, days
+    )
+    return _frame(session, stmt)
