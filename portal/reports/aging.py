@@ -43,6 +43,10 @@ def bucket_labels(limits: list[int]) -> list[str]:
     return labels
 
 
+def units_text(units: int) -> str:
+    return f"{integer(units)} unit{'' if units == 1 else 's'}"
+
+
 def _age(as_of: date, first_received) -> int | None:
     if first_received is None or pd.isna(first_received):
         return None
@@ -177,55 +181,59 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
             bucket_rows,
         )
     }
-    if total_units:
-        tables["by_product"] = Table(
-            "by_product", "By product",
-            _breakdown_columns([Column("sku", "SKU"), Column("product_name", "Product")], labels),
-            _breakdown(groups, ["sku", "product_name"], as_of, labels), BREAKDOWN_LIMIT,
-        )
-        tables["by_supplier"] = Table(
-            "by_supplier", "By supplier",
-            _breakdown_columns([Column("supplier_code", "Code"), Column("supplier_name", "Supplier")], labels),
-            _breakdown(groups, ["supplier_code", "supplier_name"], as_of, labels), BREAKDOWN_LIMIT,
-        )
-        tables["by_warehouse"] = Table(
-            "by_warehouse", "By warehouse",
-            _breakdown_columns([Column("warehouse_code", "Code"), Column("warehouse_name", "Warehouse")], labels),
-            _breakdown(groups, ["warehouse_code", "warehouse_name"], as_of, labels), BREAKDOWN_LIMIT,
-        )
-        oldest = queries.oldest_units(session, filters, OLDEST_LIMIT)
-        tables["oldest"] = Table(
-            "oldest", f"The {OLDEST_LIMIT} oldest units (first-in-first-out pick list)",
-            UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money")],
-            _unit_rows(oldest, as_of, expiry=False),
-        )
-        expiring = queries.expiring_units(session, filters, EXPIRY_LIMIT)
-        expiry_total = facts[4].value + facts[5].value
-        tables["expiry"] = Table(
-            "expiry", "Past or near expiry (soonest first)",
-            UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days left", "int"),
-                            Column("cost", "Cost", "money")],
-            _unit_rows(expiring, as_of, expiry=True), EXPIRY_SHOWN,
-            note=(f"{integer(expiry_total)} units in all; the downloads list the first {EXPIRY_LIMIT}."
-                  if expiry_total > EXPIRY_LIMIT else ""),
-        )
+    def breakdown(keys: list[str]) -> list[dict]:
+        return _breakdown(groups, keys, as_of, labels) if total_units else []
+
+    tables["by_product"] = Table(
+        "by_product", "By product",
+        _breakdown_columns([Column("sku", "SKU"), Column("product_name", "Product")], labels),
+        breakdown(["sku", "product_name"]), BREAKDOWN_LIMIT,
+    )
+    tables["by_supplier"] = Table(
+        "by_supplier", "By supplier",
+        _breakdown_columns([Column("supplier_code", "Code"), Column("supplier_name", "Supplier")], labels),
+        breakdown(["supplier_code", "supplier_name"]), BREAKDOWN_LIMIT,
+    )
+    tables["by_warehouse"] = Table(
+        "by_warehouse", "By warehouse",
+        _breakdown_columns([Column("warehouse_code", "Code"), Column("warehouse_name", "Warehouse")], labels),
+        breakdown(["warehouse_code", "warehouse_name"]), BREAKDOWN_LIMIT,
+    )
+    oldest = queries.oldest_units(session, filters, OLDEST_LIMIT) if total_units else None
+    tables["oldest"] = Table(
+        "oldest", f"The {OLDEST_LIMIT} oldest units (first-in-first-out pick list)",
+        UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money")],
+        _unit_rows(oldest, as_of, expiry=False) if total_units else [],
+    )
+    expiring = queries.expiring_units(session, filters, EXPIRY_LIMIT) if total_units else None
+    expiry_total = facts[4].value + facts[5].value
+    tables["expiry"] = Table(
+        "expiry", "Past or near expiry (soonest first)",
+        UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days left", "int"),
+                        Column("cost", "Cost", "money")],
+        _unit_rows(expiring, as_of, expiry=True) if total_units else [], EXPIRY_SHOWN,
+        note=(f"{integer(expiry_total)} units in all; the downloads list the first {EXPIRY_LIMIT}."
+              if expiry_total > EXPIRY_LIMIT else ""),
+    )
+    fifo_rows = []
     if fifo_shipped:
         fifo = fifo.sort_values(["shipped", "sku"], ascending=[False, True], kind="stable")
-        tables["fifo"] = Table(
-            "fifo", "First-in-first-out compliance by product",
-            [Column("sku", "SKU"), Column("product_name", "Product"), Column("shipped", "Shipped", "int"),
-             Column("oldest_first", "Oldest first", "int"),
-             Column("share", "Share oldest first", "pct", of="shipped")],
-            [{"sku": r["sku"], "product_name": r["product_name"], "shipped": int(r["shipped"]),
-              "oldest_first": int(r["oldest_first"]), "share": int(r["oldest_first"]) / int(r["shipped"])}
-             for r in fifo.to_dict("records")],
-            BREAKDOWN_LIMIT,
-        )
+        fifo_rows = [
+            {"sku": r["sku"], "product_name": r["product_name"], "shipped": int(r["shipped"]),
+             "oldest_first": int(r["oldest_first"]), "share": int(r["oldest_first"]) / int(r["shipped"])}
+            for r in fifo.to_dict("records")
+        ]
+    tables["fifo"] = Table(
+        "fifo", "First-in-first-out compliance by product (shipments in the FIFO period)",
+        [Column("sku", "SKU"), Column("product_name", "Product"), Column("shipped", "Shipped", "int"),
+         Column("oldest_first", "Oldest first", "int"), Column("share", "Share oldest first", "pct", of="shipped")],
+        fifo_rows, BREAKDOWN_LIMIT,
+    )
 
     charts = {}
     if total_units:
         charts["buckets"] = bar_chart(
-            [Bar(row["bucket"], row["units"], f"{integer(row['units'])} unit{'' if row['units'] == 1 else 's'} · {money(row['value'])}")
+            [Bar(row["bucket"], row["units"], f"{units_text(row['units'])} · {money(row['value'])}")
              for row in bucket_rows],
             title="Units in stock by age",
         )

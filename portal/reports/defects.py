@@ -74,6 +74,24 @@ def _median_days(days: pd.DataFrame) -> dict:
     return medians
 
 
+def _empty_tables() -> dict[str, Table]:
+    reason_columns = [Column(r.value, r.value.replace("_", " ").capitalize(), "int") for r in DefectReason]
+    return {
+        "suppliers": Table("suppliers", "Suppliers", [Column("supplier_code", "Code"),
+                           Column("supplier_name", "Supplier"), *RATE_COLUMNS,
+                           Column("median_days", "Median days to defect", "number"), Column("flag", "Flag", "flag")],
+                           []),
+        "reasons": Table("reasons", "Defective units by reason (first report)",
+                         [Column("reason", "Reason"), Column("defective", "Defective units", "int")], []),
+        "supplier_reasons": Table("supplier_reasons", "Defective units by supplier and reason",
+                                  [Column("supplier_code", "Code"), Column("supplier_name", "Supplier"),
+                                   Column("total", "Defective", "int"), *reason_columns], []),
+        "products": Table("products", "Products", [Column("sku", "SKU"), Column("product_name", "Product"),
+                          Column("supplier_code", "Supplier"), *RATE_COLUMNS], []),
+        "months": Table("months", "Month by month", [Column("month", "Month"), *RATE_COLUMNS], []),
+    }
+
+
 def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now: datetime | None = None) -> Report:
     cohorts = queries.defect_cohorts(session, filters)
     reasons = queries.defect_reasons(session, filters)
@@ -88,7 +106,9 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
     tables: dict[str, Table] = {}
     charts = {}
     supplier_rows: list[dict] = []
-    if received:
+    if not received:
+        tables = _empty_tables()
+    else:
         per_supplier = (
             cohorts.groupby(["supplier_id", "supplier_code", "supplier_name"])[["received", "defective"]]
             .sum().reset_index()

@@ -110,10 +110,10 @@ def labels():
     warehouses = db.session.execute(select(Warehouse.code, Warehouse.name).order_by(Warehouse.code)).all()
     chosen = (request.args.get("warehouse") or (warehouses[0][0] if warehouses else "")).strip().upper()
     counts = (
-        select(SerialItem.receipt_id, func.count().label("items")).group_by(SerialItem.receipt_id).subquery()
+        select(SerialItem.receipt_id, func.count().label("item_count")).group_by(SerialItem.receipt_id).subquery()
     )
     receipts = db.session.execute(
-        select(Receipt.id, Receipt.reference, Receipt.created_at, Supplier.code, counts.c.items)
+        select(Receipt.id, Receipt.reference, Receipt.created_at, Supplier.code, counts.c.item_count)
         .join(Supplier, Supplier.id == Receipt.supplier_id)
         .join(counts, counts.c.receipt_id == Receipt.id)
         .order_by(Receipt.id.desc())

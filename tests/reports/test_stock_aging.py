@@ -1,0 +1,242 @@
+"""Stock aging figures against the hand-worked fixed warehouse (conftest).
+
+In stock today (T): age = days from the receipt day to T.
+  S-TODAY  P-100 ACME  WH1/A-01  age 0    10.00    0-30 (received today)
+  S-B30    P-100 ACME  WH1/A-01  age 30   10.00    0-30 (on the boundary, 23:59:59)
+  S-B31    P-100 ACME  WH1/A-02  age 31   10.00    31-60 (00:00:00)
+  S-E1     P-100 EVIL  WH1/A-01  age 60   12.00    31-60 (upper boundary; own cost)
+  S-EXP    P-200 CLEAN WH1/A-02  age 95   25.00    91-180, expires T+5 (near)
+  S-EXPD   P-200 EVIL  WH2/B-01  age 120  25.00    91-180, expired T-20
+  S-SOLO   P-300 SOLO  WH1/A-01  age 200   4.00    181-365, consignment
+  S-OLD    P-300 CLEAN WH2/B-01  age 400   3.50    over 365 (own cost)
+  8 units, 99.50, ages sum 936 -> average 117.0, oldest 400.
+FIFO (30 days): 4 shipments, 2 oldest-first (see conftest).
+"""
+
+import pytest
+from sqlalchemy import event
+
+from portal.extensions import db
+from tests.reports.conftest import EVIL_NAME
+
+
+def _rows(body, table):
+    return body["tables"][table]["rows"]
+
+
+def test_figures_equal_the_hand_worked_ones(fixed_warehouse, manager):
+    body = manager.get("/reports/stock-aging.json").get_json()
+    summary = body["summary"]
+    assert summary["units"] == 8
+    assert summary["value"] == pytest.approx(99.50)
+    assert summary["average_age"] == pytest.approx(117.0)
+    assert summary["oldest_age"] == 400
+    assert summary["expired_units"] == 1
+    assert summary["near_expiry_units"] == 1
+    assert summary["fifo"] == {"value": 0.5, "numerator": 2, "denominator": 4}
+    buckets = {r["bucket"]: (r["units"], r["value"]) for r in _rows(body, "buckets")}
+    assert buckets == {
+        "0–30 days": (2, 20.0), "31–60 days": (2, 22.0), "61–90 days": (0, 0.0),
+        "91–180 days": (2, 50.0), "181–365 days": (1, 4.0), "over 365 days": (1, 3.5),
+    }
+
+
+def test_breakdowns_by_product_supplier_and_warehouse(fixed_warehouse, manager):
+    body = manager.get("/reports/stock-aging.json").get_json()
+    products = {r["sku"]: r for r in _rows(body, "by_product")}
+    assert products["P-100"]["units"] == 4 and products["P-100"]["value"] == pytest.approx(42.0)
+    assert products["P-100"]["average_age"] == pytest.approx(30.2)  # (0+30+31+60)/4 = 30.25, shown to 0.1
+    assert products["P-100"]["oldest_age"] == 60
+    assert [products["P-100"][f"b{i}"] for i in range(6)] == [2, 2, 0, 0, 0, 0]
+    assert products["P-300"]["average_age"] == pytest.approx(300.0)
+    assert [products["P-300"][f"b{i}"] for i in range(6)] == [0, 0, 0, 0, 1, 1]
+    suppliers = {r["supplier_code"]: r for r in _rows(body, "by_supplier")}
+    assert {k: v["units"] for k, v in suppliers.items()} == {"ACME": 3, "EVIL": 2, "CLEAN": 2, "SOLO": 1}
+    assert suppliers["EVIL"]["supplier_name"] == EVIL_NAME
+    assert suppliers["SOLO"]["average_age"] == 200 and suppliers["SOLO"]["oldest_age"] == 200
+    warehouses = {r["warehouse_code"]: r for r in _rows(body, "by_warehouse")}
+    assert warehouses["WH1"]["units"] == 6 and warehouses["WH1"]["value"] == pytest.approx(71.0)
+    assert warehouses["WH2"]["units"] == 2 and warehouses["WH2"]["value"] == pytest.approx(28.5)
+    assert warehouses["WH2"]["oldest_age"] == 400
+
+
+def test_oldest_units_are_the_fifo_pick_list_with_bins(fixed_warehouse, manager):
+    body = manager.get("/reports/stock-aging.json").get_json()
+    oldest = _rows(body, "oldest")
+    assert [(r["serial"], r["bin"], r["age_days"]) for r in oldest] == [
+        ("S-OLD", "B-01", 400), ("S-SOLO", "A-01", 200), ("S-EXPD", "B-01", 120), ("S-EXP", "A-02", 95),
+        ("S-E1", "A-01", 60), ("S-B31", "A-02", 31), ("S-B30", "A-01", 30), ("S-TODAY", "A-01", 0),
+    ]
+
+
+def test_units_past_or_near_expiry(fixed_warehouse, manager):
+    body = manager.get("/reports/stock-aging.json").get_json()
+    expiry = _rows(body, "expiry")
+    assert [(r["serial"], r["days_left"]) for r in expiry] == [("S-EXPD", -20), ("S-EXP", 5)]
+    assert expiry[0]["expires_on"] == fixed_warehouse.days_ago(20).isoformat()
+    # a window of 4 days leaves S-EXP (5 days left) out
+    narrow = manager.get("/reports/stock-aging.json?near_expiry_days=4").get_json()
+    assert narrow["summary"]["near_expiry_units"] == 0
+    assert [r["serial"] for r in _rows(narrow, "expiry")] == ["S-EXPD"]
+
+
+def test_fifo_compliance_by_product(fixed_warehouse, manager):
+    body = manager.get("/reports/stock-aging.json").get_json()
+    fifo = {r["sku"]: (r["shipped"], r["oldest_first"]) for r in _rows(body, "fifo")}
+    # P-100: S-SHIP3 (S-SHIP4 older, still in stock then), S-SHIP4 (oldest), S-SHIP1 (S-E1 older) -> 1 of 3
+    # P-300: S-SHIP2 oldest in WH1 -> 1 of 1. S-SHIP-OLD shipped 45 days ago is outside the period.
+    assert fifo == {"P-100": (3, 1), "P-300": (1, 1)}
+    longer = manager.get("/reports/stock-aging.json?fifo_days=46").get_json()
+    assert longer["summary"]["fifo"]["denominator"] == 5  # S-SHIP-OLD now inside
+    shorter = manager.get("/reports/stock-aging.json?fifo_days=6").get_json()
+    # T-5 (S-SHIP1, not oldest) and T-3 (S-SHIP2, oldest)
+    assert shorter["summary"]["fifo"] == {"value": 0.5, "numerator": 1, "denominator": 2}
+
+
+@pytest.mark.parametrize(
+    "query, units, value",
+    [
+        ("warehouse=WH2", 2, 28.5),
+        ("warehouse=wh1", 6, 71.0),
+        ("supplier=SOLO", 1, 4.0),
+        ("product=P-200", 2, 50.0),
+        ("ownership=consignment", 1, 4.0),
+        ("condition=damaged", 0, 0.0),
+        ("warehouse=WH1&supplier=EVIL", 1, 12.0),
+    ],
+)
+def test_filters(fixed_warehouse, manager, query, units, value):
+    body = manager.get(f"/reports/stock-aging.json?{query}").get_json()
+    assert body["summary"]["units"] == units
+    assert body["summary"]["value"] == pytest.approx(value)
+
+
+def test_as_of_a_past_date_reads_the_ledger(fixed_warehouse, manager):
+    """At the end of T-10: S-TODAY not yet received, S-SHIP3 shipped that morning,
+    S-SHIP1, S-SHIP2, S-SHIP4 still in stock, defective and missing units gone."""
+    as_of = fixed_warehouse.days_ago(10).isoformat()
+    body = manager.get(f"/reports/stock-aging.json?as_of={as_of}").get_json()
+    summary = body["summary"]
+    assert summary["units"] == 10
+    assert summary["value"] == pytest.approx(113.5)
+    assert summary["average_age"] == pytest.approx(146.6)  # 1466 / 10
+    assert summary["oldest_age"] == 490  # S-SHIP2, received 500 days before T
+    assert [r["units"] for r in _rows(body, "buckets")] == [2, 2, 2, 1, 1, 2]
+    oldest = _rows(body, "oldest")
+    assert (oldest[0]["serial"], oldest[0]["bin"]) == ("S-SHIP2", "A-01")
+
+
+def test_today_through_the_ledger_agrees_with_item_status(fixed_warehouse, app):
+    """The two ways of finding stock (item status, ledger) agree on the same moment."""
+    from portal.reports import queries
+    from portal.reports.filters import AgingFilters
+
+    with app.app_context():
+        today = fixed_warehouse.today
+        current = queries.aging_groups(db.session, AgingFilters(as_of=today), [30, 60, 90, 180, 365])
+        queries_today = queries.today
+        try:
+            queries.today = lambda: today.replace(year=today.year + 1)  # force the ledger path
+            ledger = queries.aging_groups(db.session, AgingFilters(as_of=today), [30, 60, 90, 180, 365])
+        finally:
+            queries.today = queries_today
+    key = ["bucket", "product_id", "supplier_id", "warehouse_id", "expiry_state"]
+    assert current.sort_values(key).reset_index(drop=True)[key + ["units", "age_days"]].equals(
+        ledger.sort_values(key).reset_index(drop=True)[key + ["units", "age_days"]]
+    )
+
+
+def test_configured_buckets(fixed_warehouse, app, manager):
+    app.config["AGING_BUCKETS"] = [7, 100]
+    body = manager.get("/reports/stock-aging.json").get_json()
+    assert {r["bucket"]: r["units"] for r in _rows(body, "buckets")} == {
+        "0–7 days": 1, "8–100 days": 4, "over 100 days": 3,
+    }
+
+
+def test_queries_do_not_grow_with_the_data(fixed_warehouse, app, manager, make_item):
+    def count_queries():
+        with app.app_context():
+            engine = db.engine
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert manager.get("/reports/stock-aging.json").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    before = count_queries()
+    for _ in range(5):
+        make_item()
+    assert count_queries() == before
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("as_of=yesterday", "as_of"),
+        ("as_of=2999-01-01", "as_of"),
+        ("warehouse=NOPE", "warehouse"),
+        ("condition=broken", "condition"),
+        ("near_expiry_days=-1", "near_expiry_days"),
+        ("fifo_days=1000", "fifo_days"),
+        ("product=%27%3B%20DROP%20TABLE%20products%3B--", "product"),
+    ],
+)
+def test_bad_filters_get_a_clear_message(fixed_warehouse, manager, client, query, field):
+    api = client.get(f"/api/v1/reports/stock-aging?{query}",
+                     headers={"Authorization": f"Bearer {fixed_warehouse.manager_token}"})
+    assert api.status_code == 422
+    assert api.get_json()["error"]["details"] == {"field": field}
+    page = manager.get(f"/reports/stock-aging?{query}")
+    assert page.status_code == 422
+    assert 'role="alert"' in page.get_data(as_text=True)
+    fragment = manager.get(f"/reports/stock-aging?{query}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 422
+    html = fragment.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="report"') and "<form" not in html
+
+
+def test_nothing_to_report(app, manager):
+    body = manager.get("/reports/stock-aging.json").get_json()
+    assert body["empty"] is True
+    assert body["summary"]["units"] == 0
+    assert all(table["rows"] == [] or key == "buckets" for key, table in body["tables"].items())
+    page = manager.get("/reports/stock-aging")
+    assert page.status_code == 200
+    assert "Nothing to report" in page.get_data(as_text=True)
+
+
+def test_preview_page_and_fragment(fixed_warehouse, manager):
+    page = manager.get("/reports/stock-aging?warehouse=WH2")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'hx-get="/reports/stock-aging"' in html and 'hx-push-url="true"' in html
+    assert '<option value="WH2" selected>' in html
+    assert "/reports/stock-aging.pdf?" in html and "warehouse=WH2" in html
+    assert "<svg" in html  # the chart
+    fragment = manager.get("/reports/stock-aging?warehouse=WH2", headers={"HX-Request": "true"})
+    assert "HX-Request" in fragment.headers["Vary"]
+    text = fragment.get_data(as_text=True)
+    assert "<html" not in text and 'id="report"' in text
+    assert 'id="fact-units"' in text and "<dd>2</dd>" in text
+
+
+def test_supplier_name_is_escaped_in_html(fixed_warehouse, manager):
+    html = manager.get("/reports/stock-aging").get_data(as_text=True)
+    assert EVIL_NAME not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("role, status", [("operator", 403), ("receiver", 403), ("manager", 200), ("admin", 200)])
+def test_only_managers_see_reports(app, client_as, role, status):
+    client = client_as(role)
+    for path in ["/reports/", "/reports/stock-aging", "/reports/stock-aging.csv", "/reports/defects-by-supplier",
+                 "/reports/labels"]:
+        assert client.get(path).status_code == status, path
+
+
+def test_anonymous_users_are_sent_to_log_in(app, client):
+    assert client.get("/reports/stock-aging.pdf").status_code == 302
