@@ -15,7 +15,7 @@ from ..models import ApiToken, LoginFailure, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 #: werkzeug's hash method; the test suite swaps in a cheap one to stay fast.
-PASSWORD_HASH_METHOD = "scrypt"
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 TOKEN_PREFIX = "sp_"  # noqa: S105 - a public prefix, not a secret
 
 
