@@ -17,10 +17,10 @@ from .formatting import integer, money
 from .results import Column, Fact, Report, Table
 
 TITLE = "Stock aging"
-BREAKDOWN_LIMIT = 40  # rows per breakdown on the page and in the PDF; downloads hold all
+BREAKDOWN_LIMIT = 25  # rows per breakdown on the page and in the PDF; downloads hold all
 OLDEST_LIMIT = 50
 EXPIRY_LIMIT = 100
-EXPIRY_SHOWN = 50
+EXPIRY_SHOWN = 25
 
 
 def check_buckets(buckets) -> list[int]:
@@ -113,7 +113,7 @@ def _unit_rows(frame: pd.DataFrame, as_of: date, *, expiry: bool) -> list[dict]:
 UNIT_COLUMNS = [
     Column("serial", "Serial"),
     Column("sku", "SKU"),
-    Column("product_name", "Product"),
+    Column("product_name", "Product", detail=True),
     Column("supplier", "Supplier"),
     Column("warehouse", "Warehouse"),
     Column("bin", "Bin"),
@@ -202,7 +202,7 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
     oldest = queries.oldest_units(session, filters, OLDEST_LIMIT) if total_units else None
     tables["oldest"] = Table(
         "oldest", f"The {OLDEST_LIMIT} oldest units (first-in-first-out pick list)",
-        UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money")],
+        UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money", detail=True)],
         _unit_rows(oldest, as_of, expiry=False) if total_units else [],
     )
     expiring = queries.expiring_units(session, filters, EXPIRY_LIMIT) if total_units else None
@@ -210,7 +210,7 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
     tables["expiry"] = Table(
         "expiry", "Past or near expiry (soonest first)",
         UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days left", "int"),
-                        Column("cost", "Cost", "money")],
+                        Column("cost", "Cost", "money", detail=True)],
         _unit_rows(expiring, as_of, expiry=True) if total_units else [], EXPIRY_SHOWN,
         note=(f"{integer(expiry_total)} units in all; the downloads list the first {EXPIRY_LIMIT}."
               if expiry_total > EXPIRY_LIMIT else ""),

@@ -27,7 +27,7 @@ from .results import Column, Fact, Report, Table
 TITLE = "Defects by supplier"
 Z95 = 1.959963984540054
 SUPPLIER_LIMIT = 60
-PRODUCT_LIMIT = 40
+PRODUCT_LIMIT = 25
 CHART_SUPPLIERS = 20
 FLAG = "above overall"
 

@@ -22,6 +22,7 @@ class Column:
     label: str
     kind: str = "text"
     of: str | None = None  # for pct: the key of the denominator column
+    detail: bool = False  # only in the downloads (CSV, XLSX, JSON), not on the page or in the PDF
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
@@ -36,6 +37,10 @@ class Table:
     #: rows shown on the page and in the PDF; downloads always hold every row
     display_limit: int | None = None
     note: str = ""
+
+    @property
+    def shown_columns(self) -> list[Column]:
+        return [c for c in self.columns if not c.detail]
 
     @property
     def shown_rows(self) -> list[dict]:

@@ -1,0 +1,155 @@
+"""Reports benchmark: each report as a PDF through the HTTP API (gunicorn),
+on SQLite and PostgreSQL, with 1,000,000 in-stock serials and 50,000 defect
+reports. Targets: each PDF at most 3 s end to end, peak memory at most 1 GB.
+
+In the same run it times the bare floor: the SQL aggregation alone (the
+report's queries, in-process) and WeasyPrint rendering a one-page document,
+and prints the ratios endpoint / floor.
+
+    python -m bench reports            # both databases
+    BENCH_DBS=sqlite python -m bench reports
+    BENCH_SERIALS=100000 python -m bench reports   # a quicker, smaller run
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import dataset
+
+TARGET_SECONDS = 3.0
+TARGET_MEMORY_MB = 1024
+RUNS = 3
+REPORTS = {
+    "stock-aging": "/api/v1/reports/stock-aging?format=pdf",
+    "defects-by-supplier": "/api/v1/reports/defects-by-supplier?format=pdf",
+}
+
+
+def _get(url: str, token: str) -> tuple[float, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310 - local
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - local server
+        body = response.read()
+        assert response.status == 200, response.status
+    return time.perf_counter() - started, body
+
+
+def _server_pids(port: int) -> list[int]:
+    """The gunicorn master and workers serving ``port`` (started by this run)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(b"gunicorn" in part for part in cmdline[:2]) and f"127.0.0.1:{port}".encode() in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def _peak_rss_mb(pids: list[int]) -> float:
+    """The highest peak resident size (VmHWM) of any one of the processes."""
+    peak = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except OSError:
+            continue
+    return peak / 1024
+
+
+def _floors(url: str) -> dict[str, float]:
+    """In-process: the SQL aggregation of each report alone, and a one-page PDF."""
+    from portal import create_app
+    from portal.extensions import db
+    from portal.reports import queries
+    from portal.reports.filters import parse_aging_filters, parse_defect_filters
+    from portal.reports.pdf import html_to_pdf
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False})
+    floors = {}
+    with app.app_context(), app.test_request_context():
+        s = db.session
+        aging = parse_aging_filters(s, {})
+        buckets = app.config["AGING_BUCKETS"]
+        started = time.perf_counter()
+        groups = queries.aging_groups(s, aging, buckets)
+        queries.oldest_units(s, aging, 50)
+        queries.expiring_units(s, aging, 100)
+        queries.fifo_shipments(s, aging)
+        floors["stock-aging"] = time.perf_counter() - started
+        floors["stock-aging rows"] = len(groups)
+        defects = parse_defect_filters(s, {})
+        started = time.perf_counter()
+        cohorts = queries.defect_cohorts(s, defects)
+        queries.defect_reasons(s, defects)
+        queries.days_to_defect(s, defects)
+        floors["defects-by-supplier"] = time.perf_counter() - started
+        floors["defects-by-supplier rows"] = len(cohorts)
+        s.rollback()
+        html_to_pdf("<html><body><h1>One page</h1><p>Floor.</p></body></html>")  # warm fonts
+        started = time.perf_counter()
+        html_to_pdf('<html><head><link rel="stylesheet" href="css/print.css"></head><body><h1>One page</h1>'
+                    "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>"
+                    + "".join(f"<tr><td>{i}</td><td>{i * 2}</td></tr>" for i in range(20))
+                    + "</tbody></table></body></html>")
+        floors["weasyprint one page"] = time.perf_counter() - started
+        db.engine.dispose()
+    return floors
+
+
+def run(kind: str, serials: int, defects: int) -> list[str]:
+    lines = []
+    with dataset.database(kind) as url:
+        info = dataset.load_warehouse(url, serials=serials, defects=defects)
+        print(f"[{kind}] loaded {info['counts']} in {info['load_seconds']} s"
+              f"{' (cache)' if info.get('from_cache') else ''}", flush=True)
+        floors = _floors(url)
+        token = info["manager_token"]
+        with dataset.serve(url, workers=2) as base:
+            port = int(base.rsplit(":", 1)[1])
+            pids = _server_pids(port)
+            for name, path in REPORTS.items():
+                cold, body = _get(base + path, token)  # a worker's first report imports pandas, loads fonts
+                times = [_get(base + path, token)[0] for _ in range(RUNS)]
+                worst, median = max(times), statistics.median(times)
+                floor = floors[name] + floors["weasyprint one page"]
+                verdict = "OK" if worst <= TARGET_SECONDS else "MISSED"
+                lines.append(
+                    f"{kind:10} {name:20} PDF {len(body) / 1024:6.0f} KB  first {cold:5.2f} s  "
+                    f"median {median:5.2f} s  worst {worst:5.2f} s  [{verdict} <= {TARGET_SECONDS} s]  "
+                    f"SQL floor {floors[name]:5.2f} s ({floors[name + ' rows']} grouped rows)  "
+                    f"endpoint/SQL {median / floors[name]:4.1f}x  endpoint/(SQL+1-page PDF) {median / floor:4.1f}x"
+                )
+                print(lines[-1], flush=True)
+            peak = _peak_rss_mb(pids)
+            verdict = "OK" if peak <= TARGET_MEMORY_MB else "MISSED"
+            lines.append(f"{kind:10} peak memory of any gunicorn process {peak:6.0f} MB  [{verdict} <= "
+                         f"{TARGET_MEMORY_MB} MB]   WeasyPrint one-page floor {floors['weasyprint one page']:.2f} s")
+            print(lines[-1], flush=True)
+    return lines
+
+
+def main() -> None:
+    serials = int(os.environ.get("BENCH_SERIALS", "1000000"))
+    defects = int(os.environ.get("BENCH_DEFECTS", "50000"))
+    kinds = [k.strip() for k in os.environ.get("BENCH_DBS", "sqlite,postgresql").split(",") if k.strip()]
+    print(f"Reports benchmark: {serials:,} in-stock serials, {defects:,} defect reports, {RUNS} timed runs each")
+    lines = []
+    for kind in kinds:
+        lines += run(kind, serials, defects)
+    print("\nSummary")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
