@@ -12,6 +12,7 @@ import base64
 from dataclasses import dataclass
 
 from barcode import Code128
+from barcode.errors import BarcodeError
 from barcode.writer import SVGWriter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -64,7 +65,7 @@ def barcode_data_uri(data: str, *, width_mm: float, height_mm: float) -> str | N
     try:
         symbol = Code128(data, writer=SVGWriter())
         modules = len(symbol.build()[0])
-    except (ValueError, KeyError, IndexError, UnicodeError):
+    except (BarcodeError, ValueError, KeyError, IndexError, UnicodeError):
         return None
     module = min(MAX_MODULE_MM, (width_mm - 2 * QUIET_ZONE_MM) / modules)
     module = max(int(module * 1000) / 1000, 0.05)
