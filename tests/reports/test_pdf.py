@@ -133,3 +133,20 @@ def test_api_pdf_and_cli_pdf(fixed_warehouse, client, app, pdf_text, tmp_path):
                                                 "--from", fixed_warehouse.days_ago(364).isoformat()])
     assert result.exit_code == 0, result.output
     assert "Units received 24" in _squash(" ".join(pdf_text(out.read_bytes(), tmp_path)))
+
+
+def test_long_tables_repeat_their_header_on_each_page(app, manager, make_item, make_product, make_bin, pdf_text,
+                                                      tmp_path):
+    product = make_product(sku="LONG")
+    where = make_bin()
+    for n in range(50):
+        make_item(serial=f"LONG-{n:03d}", product_id=product.id, bin_id=where.id)
+    pages = pdf_text(manager.get("/reports/stock-aging.pdf").data, tmp_path)
+    with_rows = [page for page in pages if "LONG-0" in page]
+    assert len(with_rows) >= 2  # the 50 oldest units run over a page break
+    for page in with_rows:
+        assert re.search(r"Serial\s+SKU\s+Supplier\s+Warehouse\s+Bin\s+Received", page), page[:400]
+    for page in pages:  # no row is cut in two: every serial line is whole
+        for line in page.splitlines():
+            if "LONG-0" in line and "LONG-0" in line.split()[0]:
+                assert len(line.split()) >= 7, line
