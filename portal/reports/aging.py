@@ -205,13 +205,16 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money", detail=True)],
         _unit_rows(oldest, as_of, expiry=False) if total_units else [],
     )
-    expiring = queries.expiring_units(session, filters, EXPIRY_LIMIT) if total_units else None
     expiry_total = facts[4].value + facts[5].value
+    expiring = None
+    if expiry_total:
+        product_ids = groups.loc[groups["expiry_state"] > 0, "product_id"].unique().tolist()
+        expiring = queries.expiring_units(session, filters, EXPIRY_LIMIT, product_ids=product_ids)
     tables["expiry"] = Table(
         "expiry", "Past or near expiry (soonest first)",
         UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days left", "int"),
                         Column("cost", "Cost", "money", detail=True)],
-        _unit_rows(expiring, as_of, expiry=True) if total_units else [], EXPIRY_SHOWN,
+        _unit_rows(expiring, as_of, expiry=True) if expiry_total else [], EXPIRY_SHOWN,
         note=(f"{integer(expiry_total)} units in all; the downloads list the first {EXPIRY_LIMIT}."
               if expiry_total > EXPIRY_LIMIT else ""),
     )

@@ -11,7 +11,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Date, Float, Integer, String, and_, case, cast, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ..models import (
@@ -56,10 +70,9 @@ def _plus_days(session: Session, moment, days):
     return type_coerce(cast(moment, Date) + days, Date)
 
 
-def _month(session: Session, moment):
-    if _dialect(session) == "sqlite":
-        return func.strftime("%Y-%m", moment)
-    return func.to_char(moment, "YYYY-MM")
+def _const(value: int):
+    """A small integer written into the SQL, not bound: GROUP BY keys stay plain."""
+    return literal_column(str(int(value)), Integer)
 
 
 def _frame(session: Session, stmt) -> pd.DataFrame:
@@ -70,30 +83,30 @@ def _frame(session: Session, stmt) -> pd.DataFrame:
 # --- stock aging ----------------------------------------------------------------
 
 
-def in_stock_units(session: Session, filters: AgingFilters):
-    """The units in stock at the end of ``filters.as_of``, as a subquery.
+def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list[int] | None = None):
+    """The units in stock at the end of ``filters.as_of``, as a subquery
+    (item_id, product_id, supplier_id, warehouse_id, bin_id, received_at,
+    expires_at, unit_cost: the unit's own cost, may be NULL).
 
     For today the item's own status and bin answer. For a past date the ledger
     does: an item was in stock if its latest movement up to that moment put it
     in stock, and it sat in that movement's bin. Condition and ownership are
-    today's (the ledger does not record their changes).
+    today's (the ledger does not record their changes). No join to products
+    here: per-product facts (cost, shelf life) are applied after grouping or
+    through small CASE expressions, so a million rows are read once, plainly.
     """
     end = next_day_start(filters.as_of)
-    item, product = SerialItem, Product
-    cost = func.coalesce(item.unit_cost, product.unit_cost)
+    item = SerialItem
     columns = [
         item.id.label("item_id"),
         item.product_id,
         item.supplier_id,
         item.received_at,
         item.expires_at,
-        product.shelf_life_days,
-        type_coerce(cost, Float).label("cost"),
+        item.unit_cost,
     ]
     if filters.as_of >= today():
-        stmt = select(*columns, item.warehouse_id, item.bin_id).join(product, product.id == item.product_id).where(
-            item.status == IN_STOCK
-        )
+        stmt = select(*columns, item.warehouse_id, item.bin_id).where(item.status == IN_STOCK)
         warehouse_column = item.warehouse_id
     else:
         latest = (
@@ -109,7 +122,6 @@ def in_stock_units(session: Session, filters: AgingFilters):
             .join(latest, latest.c.item_id == item.id)
             .join(last, last.id == latest.c.movement_id)
             .join(where, where.id == last.to_bin_id)
-            .join(product, product.id == item.product_id)
             .where(last.to_status == IN_STOCK)
         )
         warehouse_column = where.warehouse_id
@@ -120,6 +132,8 @@ def in_stock_units(session: Session, filters: AgingFilters):
         stmt = stmt.where(item.supplier_id == filters.supplier.id)
     if filters.product:
         stmt = stmt.where(item.product_id == filters.product.id)
+    if product_ids is not None:
+        stmt = stmt.where(item.product_id.in_(sorted(int(i) for i in product_ids)))
     if filters.condition:
         stmt = stmt.where(item.condition == filters.condition)
     if filters.ownership:
@@ -127,9 +141,35 @@ def in_stock_units(session: Session, filters: AgingFilters):
     return stmt.subquery("stock")
 
 
-def _expiry_day(session: Session, stock):
-    """A unit's own expiry date, else its receipt day plus the product's shelf life."""
-    return func.coalesce(stock.c.expires_at, _plus_days(session, stock.c.received_at, stock.c.shelf_life_days))
+def _shelf_lives(session: Session) -> dict[int, list[int]]:
+    """Products with a shelf life, by shelf life: {days: [product ids]} (a few rows)."""
+    lives: dict[int, list[int]] = {}
+    for product_id, days in session.execute(
+        select(Product.id, Product.shelf_life_days).where(Product.shelf_life_days.is_not(None))
+    ):
+        lives.setdefault(int(days), []).append(product_id)
+    return lives
+
+
+def _expiry_state(stock, filters: AgingFilters, lives: dict[int, list[int]]):
+    """2 past expiry, 1 expiring within the window, 0 neither (or no expiry).
+
+    A unit's own expiry date wins; else receipt day + the product's shelf life
+    L: past expiry when received before the start of (as_of - L), expiring
+    when received before the start of (as_of + window - L + 1)."""
+    as_of, window = filters.as_of, filters.near_expiry_days
+    own = stock.c.expires_at
+    two, one, zero = _const(2), _const(1), _const(0)
+    branches = [(own.is_not(None), case((own < as_of, two), (own <= as_of + timedelta(days=window), one),
+                                        else_=zero))]
+    for days, product_ids in sorted(lives.items()):
+        expired_before = day_start(as_of - timedelta(days=days))
+        near_before = day_start(as_of + timedelta(days=window - days + 1))
+        branches.append((
+            stock.c.product_id.in_(product_ids),
+            case((stock.c.received_at < expired_before, two), (stock.c.received_at < near_before, one), else_=zero),
+        ))
+    return case(*branches, else_=zero)
 
 
 def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) -> pd.DataFrame:
@@ -138,17 +178,11 @@ def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) ->
     stock = in_stock_units(session, filters)
     as_of = filters.as_of
     bucket = case(
-        *[(stock.c.received_at >= day_start(as_of - timedelta(days=limit)), index) for index, limit in
+        *[(stock.c.received_at >= day_start(as_of - timedelta(days=limit)), _const(index)) for index, limit in
           enumerate(buckets)],
-        else_=len(buckets),
+        else_=_const(len(buckets)),
     ).label("bucket")
-    expiry = _expiry_day(session, stock)
-    expiry_state = case(
-        (expiry.is_(None), 0),
-        (expiry < as_of, 2),
-        (expiry <= as_of + timedelta(days=filters.near_expiry_days), 1),
-        else_=0,
-    ).label("expiry_state")
+    expiry_state = _expiry_state(stock, filters, _shelf_lives(session)).label("expiry_state")
     age = _days_since(session, stock.c.received_at, as_of)
     grouped = (
         select(
@@ -158,17 +192,21 @@ def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) ->
             stock.c.warehouse_id,
             expiry_state,
             func.count().label("units"),
-            type_coerce(func.sum(stock.c.cost), Float).label("value"),
+            func.count(stock.c.unit_cost).label("costed_units"),
+            type_coerce(func.sum(stock.c.unit_cost), Float).label("own_cost"),
             type_coerce(func.sum(age), Integer).label("age_days"),
             func.min(stock.c.received_at).label("first_received_at"),
         )
-        .group_by(bucket, stock.c.product_id, stock.c.supplier_id, stock.c.warehouse_id, expiry_state)
+        # by the output names: the CASE expressions are then computed once per row
+        .group_by(literal_column("bucket"), stock.c.product_id, stock.c.supplier_id, stock.c.warehouse_id,
+                  literal_column("expiry_state"))
     ).subquery("grouped")
     stmt = (
         select(
             grouped,
             Product.sku,
             Product.name.label("product_name"),
+            type_coerce(Product.unit_cost, Float).label("product_cost"),
             Supplier.code.label("supplier_code"),
             Supplier.name.label("supplier_name"),
             Warehouse.code.label("warehouse_code"),
@@ -178,10 +216,16 @@ def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) ->
         .join(Supplier, Supplier.id == grouped.c.supplier_id)
         .join(Warehouse, Warehouse.id == grouped.c.warehouse_id)
     )
-    return _frame(session, stmt)
+    frame = _frame(session, stmt)
+    # value at cost: the unit's own cost, else its product's (applied per group, not per unit)
+    uncosted = frame["units"] - frame["costed_units"]
+    frame["value"] = frame["own_cost"].astype(float).fillna(0.0) + uncosted * frame["product_cost"].astype(float)
+    return frame.drop(columns=["costed_units", "own_cost", "product_cost"])
 
 
-def _unit_list(session: Session, stock, extra_columns, order_by, where=None, limit: int = 50):
+def _unit_list(session: Session, chosen, extra_columns, order_by):
+    """Names, bins and cost for a few chosen units (a LIMITed subquery of ``stock``)."""
+    cost = type_coerce(func.coalesce(chosen.c.unit_cost, Product.unit_cost), Float)
     stmt = (
         select(
             SerialItem.serial,
@@ -191,46 +235,50 @@ def _unit_list(session: Session, stock, extra_columns, order_by, where=None, lim
             Supplier.name.label("supplier_name"),
             Warehouse.code.label("warehouse_code"),
             Bin.code.label("bin_code"),
-            stock.c.received_at,
-            stock.c.cost,
+            chosen.c.received_at,
+            cost.label("cost"),
             *extra_columns,
         )
-        .select_from(stock)
-        .join(SerialItem, SerialItem.id == stock.c.item_id)
-        .join(Product, Product.id == stock.c.product_id)
-        .join(Supplier, Supplier.id == stock.c.supplier_id)
-        .join(Warehouse, Warehouse.id == stock.c.warehouse_id)
-        .outerjoin(Bin, Bin.id == stock.c.bin_id)
+        .select_from(chosen)
+        .join(SerialItem, SerialItem.id == chosen.c.item_id)
+        .join(Product, Product.id == chosen.c.product_id)
+        .join(Supplier, Supplier.id == chosen.c.supplier_id)
+        .join(Warehouse, Warehouse.id == chosen.c.warehouse_id)
+        .outerjoin(Bin, Bin.id == chosen.c.bin_id)
         .order_by(*order_by)
-        .limit(limit)
     )
-    if where is not None:
-        stmt = stmt.where(where)
     return _frame(session, stmt)
 
 
 def oldest_units(session: Session, filters: AgingFilters, limit: int = 50) -> pd.DataFrame:
     """The first-in-first-out pick list: the oldest units and their bins."""
     stock = in_stock_units(session, filters)
-    age = _days_since(session, stock.c.received_at, filters.as_of).label("age_days")
-    return _unit_list(session, stock, [age], [stock.c.received_at, stock.c.item_id], limit=limit)
+    chosen = select(stock).order_by(stock.c.received_at, stock.c.item_id).limit(limit).subquery("oldest")
+    age = _days_since(session, chosen.c.received_at, filters.as_of).label("age_days")
+    return _unit_list(session, chosen, [age], [chosen.c.received_at, chosen.c.item_id])
 
 
-def expiring_units(session: Session, filters: AgingFilters, limit: int = 100) -> pd.DataFrame:
-    """Units past expiry or expiring within the window, soonest first."""
-    stock = in_stock_units(session, filters)
-    expiry = _expiry_day(session, stock)
-    horizon = filters.as_of + timedelta(days=filters.near_expiry_days)
-    return _unit_list(
-        session,
-        stock,
-        [expiry.label("expires_on")],
-        [expiry, stock.c.item_id],
-        where=and_(
-            or_(stock.c.expires_at.is_not(None), stock.c.shelf_life_days.is_not(None)), expiry <= horizon
-        ),
-        limit=limit,
+def expiring_units(session: Session, filters: AgingFilters, limit: int = 100,
+                   product_ids: list[int] | None = None) -> pd.DataFrame:
+    """Units past expiry or expiring within the window, soonest first.
+
+    ``product_ids``: the products that have such units (known from
+    :func:`aging_groups`); reading only their units keeps this off a full scan."""
+    stock = in_stock_units(session, filters, product_ids=product_ids)
+    lives = _shelf_lives(session)
+    candidates = select(stock).where(_expiry_state(stock, filters, lives) > 0).subquery("candidates")
+    shelf_life = aliased(Product)
+    expiry = func.coalesce(
+        candidates.c.expires_at, _plus_days(session, candidates.c.received_at, shelf_life.shelf_life_days)
     )
+    chosen = (
+        select(candidates, expiry.label("expires_on"))
+        .join(shelf_life, shelf_life.id == candidates.c.product_id)
+        .order_by(expiry, candidates.c.item_id)
+        .limit(limit)
+        .subquery("expiring")
+    )
+    return _unit_list(session, chosen, [chosen.c.expires_on], [chosen.c.expires_on, chosen.c.item_id])
 
 
 def fifo_shipments(session: Session, filters: AgingFilters) -> pd.DataFrame:
@@ -345,32 +393,51 @@ def _cohort_filters(stmt, filters: DefectFilters, item):
     return stmt
 
 
+def _month_of(moment, filters: DefectFilters):
+    """'YYYY-MM' of a moment inside the period, by comparisons (portable and
+    cheaper than formatting a date per row)."""
+    months = pd.period_range(filters.date_from, filters.date_to, freq="M")
+    branches = [(moment < day_start(month.end_time.date()) + timedelta(days=1), month.strftime("%Y-%m"))
+                for month in months[:-1]]
+    last = months[-1].strftime("%Y-%m")
+    return case(*branches, else_=last) if branches else literal(last)
+
+
 def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
     """Units received in the period, and how many of them were reported
     defective by its end, per (supplier, product, month of receipt).
 
-    A unit flagged defective before it was ever put away has no receipt time;
-    its first defect report stands in for it (it was in our hands then).
+    Two reads: the received units (one plain pass over the items received in
+    the period), and the defective ones driven from the (few) first defect
+    reports. A unit flagged defective before it was ever put away has no
+    receipt time; its first defect report stands in for it (it was in our
+    hands then), so it joins the received count from that side.
     """
     item = SerialItem
-    first = _first_defects(filters)
-    report = aliased(DefectReport)
-    received = func.coalesce(item.received_at, report.reported_at)
-    month = _month(session, received).label("month")
-    stmt = (
-        select(
-            item.supplier_id,
-            item.product_id,
-            month,
-            func.count().label("received"),
-            func.count(report.id).label("defective"),
-        )
-        .outerjoin(first, first.c.item_id == item.id)
-        .outerjoin(report, report.id == first.c.report_id)
-        .where(received >= day_start(filters.date_from), received < next_day_start(filters.date_to))
+    month = _month_of(item.received_at, filters).label("month")
+    received = (
+        select(item.supplier_id, item.product_id, month, func.count().label("received"))
+        .where(item.received_at >= day_start(filters.date_from), item.received_at < next_day_start(filters.date_to))
     )
-    stmt = _cohort_filters(stmt, filters, item).group_by(item.supplier_id, item.product_id, month).subquery("c")
-    return _frame(session, _named(stmt))
+    received = _cohort_filters(received, filters, item).group_by(item.supplier_id, item.product_id, month)
+    received = _frame(session, _named(received.subquery("r")))
+
+    defective = _defective_cohort(session, filters)
+    d_month = _month_of(defective.c.received_at, filters).label("month")
+    grouped = (
+        select(defective.c.supplier_id, defective.c.product_id, d_month, func.count().label("defective"),
+               type_coerce(func.sum(defective.c.never_received), Integer).label("never_received"))
+        .group_by(defective.c.supplier_id, defective.c.product_id, d_month)
+        .subquery("d")
+    )
+    defects = _frame(session, _named(grouped))
+    keys = ["supplier_id", "product_id", "month", "sku", "product_name", "supplier_code", "supplier_name"]
+    if received.empty and defects.empty:
+        return pd.DataFrame(columns=[*keys, "received", "defective"])
+    frame = received.merge(defects, on=keys, how="outer")
+    frame["defective"] = frame["defective"].fillna(0).astype(int)
+    frame["received"] = frame["received"].fillna(0).astype(int) + frame["never_received"].fillna(0).astype(int)
+    return frame.drop(columns=["never_received"])
 
 
 def _named(grouped):
@@ -395,7 +462,7 @@ def _defective_cohort(session: Session, filters: DefectFilters):
     received = func.coalesce(item.received_at, report.reported_at)
     stmt = (
         select(item.supplier_id, item.product_id, report.reason_code, received.label("received_at"),
-               report.reported_at)
+               report.reported_at, case((item.received_at.is_(None), 1), else_=0).label("never_received"))
         .select_from(first)
         .join(report, report.id == first.c.report_id)
         .join(item, item.id == first.c.item_id)
