@@ -17,10 +17,11 @@ from .formatting import integer, money
 from .results import Column, Fact, Report, Table
 
 TITLE = "Stock aging"
-BREAKDOWN_LIMIT = 25  # rows per breakdown on the page and in the PDF; downloads hold all
+BREAKDOWN_LIMIT = 15  # rows per breakdown on the page and in the PDF; downloads hold all
 OLDEST_LIMIT = 50
 EXPIRY_LIMIT = 100
-EXPIRY_SHOWN = 25
+EXPIRY_SHOWN = 15
+FIFO_SHOWN = 10
 
 
 def check_buckets(buckets) -> list[int]:
@@ -230,7 +231,7 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         "fifo", "First-in-first-out compliance by product (shipments in the FIFO period)",
         [Column("sku", "SKU"), Column("product_name", "Product"), Column("shipped", "Shipped", "int"),
          Column("oldest_first", "Oldest first", "int"), Column("share", "Share oldest first", "pct", of="shipped")],
-        fifo_rows, BREAKDOWN_LIMIT,
+        fifo_rows, FIFO_SHOWN,
     )
 
     charts = {}

@@ -26,8 +26,8 @@ from .results import Column, Fact, Report, Table
 
 TITLE = "Defects by supplier"
 Z95 = 1.959963984540054
-SUPPLIER_LIMIT = 60
-PRODUCT_LIMIT = 25
+SUPPLIER_LIMIT = 30
+PRODUCT_LIMIT = 15
 CHART_SUPPLIERS = 20
 FLAG = "above overall"
 

@@ -120,3 +120,13 @@ def test_cli_bin_labels(fixed_warehouse, app, tmp_path, pdf_text):
                                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "A-02" in pdf_text(out.read_bytes(), tmp_path)[0]
+
+
+def test_serial_that_code128_cannot_carry_still_gets_a_label(fixed_warehouse, make_item, manager, pdf_text,
+                                                            tmp_path, weasyprint_warnings):
+    make_item(serial="SNÜ-7", receipt_id=fixed_warehouse.receipt_id)
+    response = manager.get(f"/reports/labels/serials.pdf?receipt={fixed_warehouse.receipt_id}")
+    assert response.status_code == 200
+    text = pdf_text(response.data, tmp_path)[0]
+    assert "SNÜ-7" in text and "no barcode" in text
+    assert weasyprint_warnings == []
