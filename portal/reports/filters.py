@@ -160,8 +160,8 @@ def _chosen(session: Session, args: Mapping, key: str) -> Chosen | None:
         "supplier": (Supplier, Supplier.code, "supplier"),
         "product": (Product, Product.sku, "product (SKU)"),
     }[key]
-    if len(raw) > 64:
-        raise Invalid(f"No {label} has a code that long.", code="unknown_code", details={"field": key})
+    if len(raw) > 64 or not raw.isprintable():
+        raise Invalid(f"No {label} with code {raw[:64]!r}.", code="unknown_code", details={"field": key})
     row = session.execute(select(model.id, code_column, model.name).where(code_column == raw)).first()
     if row is None:
         raise Invalid(f"No {label} with code {raw!r}.", code="unknown_code", details={"field": key})
