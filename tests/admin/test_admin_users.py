@@ -86,7 +86,7 @@ def test_htmx_add_answers_a_fresh_form_and_tells_the_list(client_as):
         ({"username": "bad name!", "role": "operator", "password": "long-enough-1"}, "A user name is 1 to 64"),
         ({"username": "ok", "role": "operator", "password": "short"}, "A password needs 8 to 200"),
         ({"username": "ok", "role": "emperor", "password": "long-enough-1"}, "Not a valid choice"),
-        ({"username": "taken", "role": "operator", "password": "long-enough-1"}, "There is already a user called taken."),
+        ({"username": "taken", "role": "operator", "password": "long-enough-1"}, "already a user called taken."),
         ({"username": "<script>x</script>", "role": "operator", "password": "long-enough-1"}, "A user name is 1 to 64"),
     ],
 )
