@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..auth.services import record_token_use, token_row, token_use_is_stale
@@ -58,8 +59,12 @@ def remember_token_use(response):
     pending = g.pop("api_token_use", None)
     if pending is not None:
         token_id, now = pending
-        with Session(db.engine) as session, session.begin():
-            record_token_use(session, token_id=token_id, now=now)
+        try:
+            with Session(db.engine) as session, session.begin():
+                record_token_use(session, token_id=token_id, now=now)
+        except SQLAlchemyError:
+            # a busy database must not turn an answered request into an error
+            current_app.logger.warning("could not record the use of API token %s", token_id, exc_info=True)
     return response
 
 
