@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..auth import queries
@@ -47,6 +46,13 @@ def _context(*, user_form=None, token_form=None, issued=None) -> dict:
     }
 
 
+def _fragment(template: str, status: int = 200, **context):
+    """A fragment for an HTMX request that only ever wants the fragment."""
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
 def _page(status: int = 200, **parts):
     """The whole admin page, for plain (non-HTMX) requests."""
     return make_response(render_template("admin/index.html", **_context(**parts)), status)
@@ -69,16 +75,15 @@ def users():
 def check_username():
     """Inline validation while the admin types a new user name."""
     raw = request.args.get("username", "")
-    name = accounts.normalise_username(raw)
     message, ok = "", False
-    if name:
-        if len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name):
-            message = "Letters, digits, dots, dashes or underscores; at most 64."
-        elif db.session.scalar(select(User.id).where(User.username == name)):
-            message = f"There is already a user called {name}."
+    if raw.strip():
+        try:
+            name = accounts.available_username(db.session, raw)
+        except DomainError as taken:
+            message = taken.message
         else:
             message, ok = f"{name} is free.", True
-    return render_template("admin/_username_check.html", message=message, ok=ok)
+    return _fragment("admin/_username_check.html", message=message, ok=ok)
 
 
 @bp.post("/users")
@@ -91,21 +96,18 @@ def create_user():
             )
         except DomainError as refused:
             db.session.rollback()
-            field = form.username if refused.code == "duplicate" or "user name" in refused.message else None
-            (field.errors if field is not None else form.form_errors).append(refused.message)
+            on_name = refused.code in ("invalid_username", "duplicate")
+            (form.username.errors if on_name else form.form_errors).append(refused.message)
         else:
             db.session.commit()
             message = f"Added {user.role} {user.username}."
             if not is_htmx_request():
                 flash(message, "success")
                 return redirect(url_for("admin.index"))
-            response = render_page_or_fragment(
-                "admin/index.html", "admin/_user_form.html",
-                user_form=NewUserForm(formdata=None), added=message,
-            )
+            response = _fragment("admin/_user_form.html", user_form=NewUserForm(formdata=None), added=message)
             return add_trigger(response, "user-added")
     if is_htmx_request():
-        return render_page_or_fragment("admin/index.html", "admin/_user_form.html", 422, user_form=form)
+        return _fragment("admin/_user_form.html", 422, user_form=form)
     return _page(422, user_form=form)
 
 
@@ -118,15 +120,13 @@ def _change_user(user_id: int, success: str, **changes):
         user = db.session.get(User, user_id)
         if user is None or not is_htmx_request():
             raise
-        return render_template("admin/_user_row.html", u=user, roles=ROLES, row_error=refused.message), (
-            refused.status
-        )
+        return _fragment("admin/_user_row.html", refused.status, u=user, roles=ROLES, row_error=refused.message)
     db.session.commit()
     message = success.format(user=user)
     if not is_htmx_request():
         flash(message, "success")
         return redirect(url_for("admin.index"))
-    response = make_response(render_template("admin/_user_row.html", u=user, roles=ROLES, row_message=message))
+    response = _fragment("admin/_user_row.html", u=user, roles=ROLES, row_message=message)
     return add_trigger(response, "user-changed")
 
 
@@ -164,7 +164,7 @@ def tokens():
 @bp.get("/tokens/users")
 def token_user_options():
     """The token form's user choices, refreshed when accounts change."""
-    return render_template("admin/_token_user_options.html", token_form=_token_form())
+    return _fragment("admin/_token_user_options.html", token_form=_token_form())
 
 
 @bp.post("/tokens")
@@ -184,9 +184,7 @@ def issue_token():
             form = _token_form(TokenForm(formdata=None))
             status = 201
     if is_htmx_request():
-        response = render_page_or_fragment(
-            "admin/index.html", "admin/_token_form.html", status, token_form=form, issued=issued
-        )
+        response = _fragment("admin/_token_form.html", status, token_form=form, issued=issued)
         if issued:
             add_trigger(response, "tokens-changed")
     else:
@@ -205,4 +203,4 @@ def revoke_token(token_id: int):
         flash(message, "success")
         return redirect(url_for("admin.index"))
     row = db.session.scalars(queries.tokens().where(ApiToken.id == token_id)).one()
-    return render_template("admin/_token_row.html", t=row, row_message=message)
+    return _fragment("admin/_token_row.html", t=row, row_message=message)

@@ -33,16 +33,25 @@ def normalise_username(name: str) -> str:
     return (name or "").strip().lower()
 
 
-def create_user(session: Session, *, username: str, role: str, password: str) -> User:
+def available_username(session: Session, username: str) -> str:
+    """The normalised name if a new user may take it; else Invalid or Conflict
+    (the admin page also asks this while the name is being typed)."""
     name = normalise_username(username)
     if not name or len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name):
-        raise Invalid("A user name is 1 to 64 letters, digits, dots, dashes or underscores.")
+        raise Invalid(
+            "A user name is 1 to 64 letters, digits, dots, dashes or underscores.", code="invalid_username"
+        )
+    if session.scalar(select(User.id).where(User.username == name)):
+        raise Conflict(f"There is already a user called {name}.", code="duplicate")
+    return name
+
+
+def create_user(session: Session, *, username: str, role: str, password: str) -> User:
     if role not in set(Role):
         raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(Role)}.")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if session.scalar(select(User.id).where(User.username == name)):
-        raise Conflict(f"There is already a user called {name}.", code="duplicate")
+    name = available_username(session, username)
     user = User(username=name, role=role, password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD))
     session.add(user)
     session.flush()

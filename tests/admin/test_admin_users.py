@@ -109,7 +109,7 @@ def test_a_bad_new_user_is_422_with_the_form_and_saves_nothing(client_as, make_u
 @pytest.mark.parametrize(
     "typed,expected",
     [("taken", "There is already a user called taken."), ("NEW.one", "new.one is free."),
-     ("bad name", "Letters, digits, dots"), ("", "")],
+     ("bad name", "A user name is 1 to 64"), ("", "")],
 )
 def test_inline_username_check(client_as, make_user, typed, expected):
     make_user(role="operator", username="taken")
