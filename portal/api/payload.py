@@ -45,7 +45,10 @@ def json_object(fields: dict[str, tuple[str, bool]]) -> dict:
         raise BadRequest(
             "Send the body as JSON with 'Content-Type: application/json'.", code="not_json"
         )
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # werkzeug silences ValueError only
+        raise BadRequest("The request body is nested too deeply.", code="malformed_json") from None
     if body is None:
         raise BadRequest("The request body is not valid JSON.", code="malformed_json")
     if not isinstance(body, dict):
