@@ -13,6 +13,7 @@ from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..models import utcnow
 from . import bp
+from .payload import BadRequest
 
 
 class Unauthorized(DomainError):
@@ -49,6 +50,15 @@ def authenticate():
     now = utcnow()
     if token_use_is_stale(row, now):
         g.api_token_use = (row.id, now)
+
+
+@bp.before_request
+def refuse_nul_characters():
+    """PostgreSQL text cannot hold NUL: a path or query value with one is a
+    clear 400 here rather than a database error later."""
+    values = [*(request.view_args or {}).values(), *request.args.values()]
+    if any("\x00" in str(value) for value in values):
+        raise BadRequest("The URL contains a NUL character.", code="bad_request")
 
 
 @bp.after_request

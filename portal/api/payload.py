@@ -69,6 +69,8 @@ def json_object(fields: dict[str, tuple[str, bool]]) -> dict:
         wrong = not isinstance(value, KINDS[kind]) or (kind != "boolean" and isinstance(value, bool))
         if wrong or (kind == "number" and isinstance(value, float) and value != value):
             raise Invalid(f"The field '{name}' must be a {kind}.", code="wrong_type")
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid(f"The field '{name}' contains a NUL character.", code="invalid_character")
         values[name] = value
     return values
 

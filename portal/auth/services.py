@@ -114,8 +114,8 @@ def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, s
     """A new API token for ``user``. Returns the row and the token itself,
     which is not stored and can be shown only this once."""
     label = (name or "").strip()
-    if not label or len(label) > 100:
-        raise Invalid("A token needs a name of 1 to 100 characters.")
+    if not label or len(label) > 100 or not label.isprintable():
+        raise Invalid("A token needs a name of 1 to 100 printable characters.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user=user, name=label, token_hash=hash_token(token), prefix=token[:10])
     session.add(row)

@@ -135,7 +135,7 @@ def test_a_duplicate_code_is_409_and_changes_nothing(
     api_as, make_supplier, make_product, make_warehouse, make_bin, db_snapshot, path, body, existing
 ):
     make_supplier(code="ACME")
-    make_product(sku="SKU-1", gtin="12345678")
+    make_product(sku="SKU-1", gtin="12345670")
     wh = make_warehouse(code="WH")
     make_bin(warehouse_id=wh.id, code="A-1")
     admin = api_as("admin")
@@ -148,11 +148,11 @@ def test_a_duplicate_code_is_409_and_changes_nothing(
 
 
 def test_a_duplicate_gtin_is_409(api_as, make_product, db_snapshot):
-    make_product(sku="FIRST", gtin="12345678")
+    make_product(sku="FIRST", gtin="12345670")
     admin = api_as("admin")
     before = db_snapshot(ignore={"api_tokens": {"last_used_at"}})
     response = admin.post("/api/v1/products", json={"sku": "SECOND", "name": "Other", "warranty_months": 0,
-                                                    "unit_cost": 1, "gtin": "12345678"})
+                                                    "unit_cost": 1, "gtin": "12345670"})
     assert response.status_code == 409
     assert db_snapshot(ignore={"api_tokens": {"last_used_at"}}) == before
 
