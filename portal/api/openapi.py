@@ -16,11 +16,21 @@ ERROR_SCHEMA = {
 }
 
 
+UNAUTHORIZED = {
+    "description": "No token, a malformed, unknown or revoked token, or the token's user is disabled",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
 def build_document() -> dict:
     paths: dict = {}
     for module in (catalog, serials, receipts, scans, reports):
         for path, operations in module.OPENAPI_PATHS.items():
             paths.setdefault(path, {}).update(operations)
+    for operations in paths.values():
+        for operation in operations.values():
+            if operation.get("security") != []:  # every token-protected call can be refused
+                operation.setdefault("responses", {}).setdefault("401", UNAUTHORIZED)
     paths["/openapi.json"] = {
         "get": {
             "tags": ["meta"],

@@ -1,5 +1,6 @@
 """The OpenAPI document describes every /api/v1 endpoint, and /healthz."""
 
+import json
 import re
 
 import pytest
@@ -43,11 +44,16 @@ def test_every_operation_is_complete(client):
             assert declared == placeholders, where
             if path != "/openapi.json":
                 assert "401" in operation["responses"], where
-            if method == "post":
-                assert "requestBody" in operation and "403" in operation["responses"], where
-                assert {"400", "409", "422"} <= set(operation["responses"]), where
-    refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', str(document).replace("'", '"'))
+    refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(document))
     assert set(refs) <= set(document["components"]["schemas"])
+
+
+def test_master_data_writes_document_their_refusals(client):
+    document = client.get("/api/v1/openapi.json").json
+    for path in ["/suppliers", "/products", "/warehouses", "/warehouses/{code}/bins"]:
+        post = document["paths"][path]["post"]
+        assert post["requestBody"]["content"]["application/json"]["schema"]["required"]
+        assert {"201", "400", "401", "403", "409", "422"} <= set(post["responses"]), path
 
 
 def test_the_documented_product_body_matches_what_is_accepted(client):
