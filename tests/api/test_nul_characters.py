@@ -31,3 +31,10 @@ def test_a_nul_in_a_token_name_on_the_admin_page_is_422(client_as, db_snapshot):
     assert response.status_code == 422
     assert "printable characters" in response.get_data(as_text=True)
     assert db_snapshot() == before
+
+
+@pytest.mark.parametrize("path", ["/items/lookup?serial=A%00B", "/items/lookup?serial=ABCD%00EFGH", "/items/A%00B"])
+def test_a_nul_in_a_looked_up_serial_is_just_not_found(client_as, path):
+    response = client_as("operator").get(path, follow_redirects=True)
+    assert response.status_code == 404
+    assert "No item has the serial" in response.get_data(as_text=True)
