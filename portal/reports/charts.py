@@ -1,14 +1,14 @@
 """Bar charts drawn by the portal as SVG: the same markup on the page and in
 the PDF, readable in black and white (grey bars with a black outline, flagged
 bars solid black and marked in the label, intervals as whiskers under the bar).
-Every text goes through ``escape``: supplier names are user input.
+Every text goes in through ``Markup.format``, which escapes it: supplier names are user input.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 FONT = "DejaVu Sans"
 LABEL_WIDTH = 200
@@ -92,4 +92,3 @@ def bar_chart(bars: list[Bar], *, title: str, width: int = 720, reference: float
     return Markup("").join(parts)
 
 
-__all__ = ["Bar", "bar_chart", "escape"]

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from ..errors import Invalid
 from ..exports import neutralise_cell
 from .pdf import render_pdf
-from .results import Report, Table, _json_value
+from .results import Report, Table, json_value
 
 FORMATS = ("pdf", "csv", "xlsx", "json")
 MIMETYPES = {
@@ -36,7 +36,7 @@ def _plain(value):
     """A cell value for a spreadsheet: intervals become two cells' worth of text."""
     if isinstance(value, tuple):
         return " to ".join(f"{v:.6f}" for v in value)
-    return neutralise_cell(_json_value(value) if not isinstance(value, int | float | str) else value)
+    return neutralise_cell(json_value(value) if not isinstance(value, int | float | str) else value)
 
 
 def _header(table: Table) -> list[str]:
@@ -66,7 +66,7 @@ def report_xlsx(report: Report) -> bytes:
         if fact.denominator is not None:
             sheet.append([neutralise_cell(fact.label), fact.value, fact.numerator, fact.denominator])
         else:
-            sheet.append([neutralise_cell(fact.label), _json_value(fact.value)])
+            sheet.append([neutralise_cell(fact.label), json_value(fact.value)])
     for table in report.tables.values():
         ws = book.create_sheet(table.key[:31])
         ws.append(_header(table))

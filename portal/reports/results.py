@@ -54,7 +54,7 @@ class Table:
         return {
             "title": self.title,
             "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
-            "rows": [{c.key: _json_value(row.get(c.key)) for c in self.columns} for row in self.rows],
+            "rows": [{c.key: json_value(row.get(c.key)) for c in self.columns} for row in self.rows],
         }
 
 
@@ -100,9 +100,9 @@ class Report:
             "empty": self.empty,
             "summary": {
                 f.key: (
-                    {"value": _json_value(f.value), "numerator": f.numerator, "denominator": f.denominator}
+                    {"value": json_value(f.value), "numerator": f.numerator, "denominator": f.denominator}
                     if f.denominator is not None
-                    else _json_value(f.value)
+                    else json_value(f.value)
                 )
                 for f in self.facts
             },
@@ -111,15 +111,15 @@ class Report:
         }
 
 
-def _json_value(value):
+def json_value(value):
     if value is None:
         return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, tuple):
-        return [_json_value(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, float):
         return round(value, 6)
     if hasattr(value, "item"):  # numpy scalar
-        return _json_value(value.item())
+        return json_value(value.item())
     return value

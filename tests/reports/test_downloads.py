@@ -112,8 +112,10 @@ def test_api_json_equals_the_page_json(fixed_warehouse, client, manager):
     assert api["summary"]["units"] == 6
 
 
-@pytest.mark.parametrize("fmt, mimetype", [("pdf", "application/pdf"), ("csv", "text/csv"),
-                                           ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.mark.parametrize("fmt, mimetype", [("pdf", "application/pdf"), ("csv", "text/csv"), ("xlsx", XLSX),
                                            ("json", "application/json")])
 def test_api_formats(fixed_warehouse, client, fmt, mimetype):
     response = _api(client, fixed_warehouse.manager_token, f"/api/v1/reports/defects-by-supplier?format={fmt}")
