@@ -71,9 +71,10 @@ def _plus_days(session: Session, moment, days):
 
 
 def _plain_scan(session: Session, column):
-    """On SQLite, a unary + on the status column: nearly every row is in stock,
-    and reading them through an index (one table lookup per row) costs twice a
-    plain pass. PostgreSQL's planner knows the proportions and needs no hint."""
+    """On SQLite, a unary + on a column keeps the planner from an index on it.
+    Nearly every item is in stock, and a skip-scan of ix_serial_items_fifo on
+    received_at reads them one table lookup per row: several times a plain
+    pass. PostgreSQL's planner knows the proportions and needs no hint."""
     if _dialect(session) == "sqlite":
         return literal_column(f"+{column.table.name}.{column.name}", column.type)
     return column
@@ -134,7 +135,8 @@ def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list
             .where(last.to_status == IN_STOCK)
         )
         warehouse_column = where.warehouse_id
-    stmt = stmt.where(item.received_at.is_not(None), item.received_at < end)
+    received_at = _plain_scan(session, item.received_at)
+    stmt = stmt.where(received_at.is_not(None), received_at < end)
     if filters.warehouse:
         stmt = stmt.where(warehouse_column == filters.warehouse.id)
     if filters.supplier:
@@ -424,11 +426,14 @@ def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
     """
     item = SerialItem
     month = _month_of(item.received_at, filters).label("month")
+    received_at = _plain_scan(session, item.received_at)
     received = (
         select(item.supplier_id, item.product_id, month, func.count().label("received"))
-        .where(item.received_at >= day_start(filters.date_from), item.received_at < next_day_start(filters.date_to))
+        .where(received_at >= day_start(filters.date_from), received_at < next_day_start(filters.date_to))
     )
-    received = _cohort_filters(received, filters, item).group_by(item.supplier_id, item.product_id, month)
+    received = _cohort_filters(received, filters, item).group_by(
+        _plain_scan(session, item.supplier_id), _plain_scan(session, item.product_id), literal_column("month")
+    )
     received = _frame(session, _named(received.subquery("r")))
 
     defective = _defective_cohort(session, filters)
@@ -436,7 +441,7 @@ def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
     grouped = (
         select(defective.c.supplier_id, defective.c.product_id, d_month, func.count().label("defective"),
                type_coerce(func.sum(defective.c.never_received), Integer).label("never_received"))
-        .group_by(defective.c.supplier_id, defective.c.product_id, d_month)
+        .group_by(defective.c.supplier_id, defective.c.product_id, literal_column("month"))
         .subquery("d")
     )
     defects = _frame(session, _named(grouped))
