@@ -200,7 +200,13 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         _breakdown_columns([Column("warehouse_code", "Code"), Column("warehouse_name", "Warehouse")], labels),
         breakdown(["warehouse_code", "warehouse_name"]), BREAKDOWN_LIMIT,
     )
-    oldest = queries.oldest_units(session, filters, OLDEST_LIMIT) if total_units else None
+    oldest = None
+    if total_units:
+        # each group holds a unit received at its minimum: OLDEST_LIMIT groups' minima bound the oldest units
+        minima = groups["first_received_at"]
+        received_by = (pd.Timestamp(minima.nsmallest(OLDEST_LIMIT).max()).to_pydatetime()
+                       if len(minima) >= OLDEST_LIMIT else None)
+        oldest = queries.oldest_units(session, filters, OLDEST_LIMIT, received_by=received_by)
     tables["oldest"] = Table(
         "oldest", f"The {OLDEST_LIMIT} oldest units (first-in-first-out pick list)",
         UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money", detail=True)],

@@ -8,7 +8,7 @@ hide that.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import (
@@ -93,7 +93,8 @@ def _frame(session: Session, stmt) -> pd.DataFrame:
 # --- stock aging ----------------------------------------------------------------
 
 
-def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list[int] | None = None):
+def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list[int] | None = None,
+                   received_by: datetime | None = None):
     """The units in stock at the end of ``filters.as_of``, as a subquery
     (item_id, product_id, supplier_id, warehouse_id, bin_id, received_at,
     expires_at, unit_cost: the unit's own cost, may be NULL).
@@ -115,8 +116,10 @@ def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list
         item.expires_at,
         item.unit_cost,
     ]
+    # a few old units: the (product, status, received_at) index finds them; most units: a plain scan
+    plain = (lambda column: column) if received_by is not None else (lambda column: _plain_scan(session, column))
     if filters.as_of >= today():
-        stmt = select(*columns, item.warehouse_id, item.bin_id).where(_plain_scan(session, item.status) == IN_STOCK)
+        stmt = select(*columns, item.warehouse_id, item.bin_id).where(plain(item.status) == IN_STOCK)
         warehouse_column = item.warehouse_id
     else:
         latest = (
@@ -135,8 +138,10 @@ def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list
             .where(last.to_status == IN_STOCK)
         )
         warehouse_column = where.warehouse_id
-    received_at = _plain_scan(session, item.received_at)
+    received_at = plain(item.received_at)
     stmt = stmt.where(received_at.is_not(None), received_at < end)
+    if received_by is not None:
+        stmt = stmt.where(item.received_at <= received_by)
     if filters.warehouse:
         stmt = stmt.where(warehouse_column == filters.warehouse.id)
     if filters.supplier:
@@ -160,6 +165,16 @@ def _shelf_lives(session: Session) -> dict[int, list[int]]:
     ):
         lives.setdefault(int(days), []).append(product_id)
     return lives
+
+
+def _id_ranges(session: Session) -> tuple[int, int, int] | None:
+    """One more than the largest product, supplier and warehouse id, if a packed
+    integer key of (bucket, expiry state, product, supplier, warehouse) fits in 63 bits."""
+    sizes = tuple(
+        int(session.scalar(select(func.coalesce(func.max(model.id), 0)))) + 1
+        for model in (Product, Supplier, Warehouse)
+    )
+    return sizes if 64 * sizes[0] * sizes[1] * sizes[2] < 2**62 else None
 
 
 def _expiry_state(stock, filters: AgingFilters, lives: dict[int, list[int]]):
@@ -195,23 +210,38 @@ def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) ->
     ).label("bucket")
     expiry_state = _expiry_state(stock, filters, _shelf_lives(session)).label("expiry_state")
     age = _days_since(session, stock.c.received_at, as_of)
-    grouped = (
-        select(
-            bucket,
-            stock.c.product_id,
-            stock.c.supplier_id,
-            stock.c.warehouse_id,
-            expiry_state,
-            func.count().label("units"),
-            func.count(stock.c.unit_cost).label("costed_units"),
-            type_coerce(func.sum(stock.c.unit_cost), Float).label("own_cost"),
-            type_coerce(func.sum(age), Integer).label("age_days"),
-            func.min(stock.c.received_at).label("first_received_at"),
-        )
-        # by the output names: the CASE expressions are then computed once per row
-        .group_by(literal_column("bucket"), stock.c.product_id, stock.c.supplier_id, stock.c.warehouse_id,
-                  literal_column("expiry_state"))
-    ).subquery("grouped")
+    measures = [
+        func.count().label("units"),
+        func.count(stock.c.unit_cost).label("costed_units"),
+        type_coerce(func.sum(stock.c.unit_cost), Float).label("own_cost"),
+        type_coerce(func.sum(age), Integer).label("age_days"),
+        func.min(stock.c.received_at).label("first_received_at"),
+    ]
+    sizes = _id_ranges(session) if _dialect(session) == "sqlite" else None
+    if sizes is None:
+        grouped = (
+            select(bucket, stock.c.product_id, stock.c.supplier_id, stock.c.warehouse_id, expiry_state, *measures)
+            # by the output names: the CASE expressions are then computed once per row
+            .group_by(literal_column("bucket"), stock.c.product_id, stock.c.supplier_id, stock.c.warehouse_id,
+                      literal_column("expiry_state"))
+        ).subquery("grouped")
+    else:
+        # SQLite groups by sorting; one integer key sorts much faster than five
+        # columns (1.6 s instead of 2.5 s of CPU at a million rows). The key is
+        # unpacked again right after grouping.
+        products, suppliers, warehouses = sizes
+        key = (((((bucket * 4 + expiry_state) * products + stock.c.product_id) * suppliers + stock.c.supplier_id)
+                * warehouses) + stock.c.warehouse_id)
+        packed = select(key.label("group_key"), *measures).group_by(literal_column("group_key")).subquery("packed")
+        k = packed.c.group_key
+        grouped = select(
+            (k // (warehouses * suppliers * products * 4)).label("bucket"),
+            (k // (warehouses * suppliers * products) % 4).label("expiry_state"),
+            (k // (warehouses * suppliers) % products).label("product_id"),
+            (k // warehouses % suppliers).label("supplier_id"),
+            (k % warehouses).label("warehouse_id"),
+            *[packed.c[m.name] for m in measures],
+        ).subquery("grouped")
     stmt = (
         select(
             grouped,
@@ -261,9 +291,14 @@ def _unit_list(session: Session, chosen, extra_columns, order_by):
     return _frame(session, stmt)
 
 
-def oldest_units(session: Session, filters: AgingFilters, limit: int = 50) -> pd.DataFrame:
-    """The first-in-first-out pick list: the oldest units and their bins."""
-    stock = in_stock_units(session, filters)
+def oldest_units(session: Session, filters: AgingFilters, limit: int = 50,
+                 received_by: datetime | None = None) -> pd.DataFrame:
+    """The first-in-first-out pick list: the oldest units and their bins.
+
+    ``received_by``: a moment by which at least ``limit`` units had been
+    received (from :func:`aging_groups`: the limit-th earliest group minimum),
+    so only the oldest slice of the stock is read."""
+    stock = in_stock_units(session, filters, received_by=received_by)
     chosen = select(stock).order_by(stock.c.received_at, stock.c.item_id).limit(limit).subquery("oldest")
     age = _days_since(session, chosen.c.received_at, filters.as_of).label("age_days")
     return _unit_list(session, chosen, [age], [chosen.c.received_at, chosen.c.item_id])
@@ -404,14 +439,18 @@ def _cohort_filters(stmt, filters: DefectFilters, item):
     return stmt
 
 
+def _months(filters: DefectFilters) -> list[str]:
+    return list(pd.period_range(filters.date_from, filters.date_to, freq="M").strftime("%Y-%m"))
+
+
 def _month_of(moment, filters: DefectFilters):
-    """'YYYY-MM' of a moment inside the period, by comparisons (portable and
-    cheaper than formatting a date per row)."""
+    """The index (into :func:`_months`) of a moment's month inside the period,
+    by comparisons: portable, and cheaper than formatting a date per row."""
     months = pd.period_range(filters.date_from, filters.date_to, freq="M")
-    branches = [(moment < day_start(month.end_time.date()) + timedelta(days=1), month.strftime("%Y-%m"))
-                for month in months[:-1]]
-    last = months[-1].strftime("%Y-%m")
-    return case(*branches, else_=last) if branches else literal(last)
+    branches = [(moment < day_start(month.end_time.date()) + timedelta(days=1), _const(index))
+                for index, month in enumerate(months[:-1])]
+    last = _const(len(months) - 1)
+    return case(*branches, else_=last) if branches else last
 
 
 def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
@@ -425,16 +464,28 @@ def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
     hands then), so it joins the received count from that side.
     """
     item = SerialItem
-    month = _month_of(item.received_at, filters).label("month")
+    month = _month_of(item.received_at, filters)
     received_at = _plain_scan(session, item.received_at)
-    received = (
-        select(item.supplier_id, item.product_id, month, func.count().label("received"))
-        .where(received_at >= day_start(filters.date_from), received_at < next_day_start(filters.date_to))
-    )
-    received = _cohort_filters(received, filters, item).group_by(
-        _plain_scan(session, item.supplier_id), _plain_scan(session, item.product_id), literal_column("month")
-    )
-    received = _frame(session, _named(received.subquery("r")))
+    sizes = _id_ranges(session) if _dialect(session) == "sqlite" else None
+    if sizes is None:
+        received = select(item.supplier_id, item.product_id, month.label("month"), func.count().label("received"))
+        received = received.group_by(item.supplier_id, item.product_id, literal_column("month"))
+    else:
+        # SQLite groups by sorting: one packed integer key sorts fastest (see aging_groups)
+        products, suppliers = sizes[0], sizes[1]
+        key = (month * products + item.product_id) * suppliers + item.supplier_id
+        received = select(key.label("group_key"), func.count().label("received")).group_by(
+            literal_column("group_key"))
+    received = received.where(received_at >= day_start(filters.date_from),
+                              received_at < next_day_start(filters.date_to))
+    received = _cohort_filters(received, filters, item).subquery("r")
+    if sizes is not None:
+        k = received.c.group_key
+        received = select(
+            (k % suppliers).label("supplier_id"), (k // suppliers % products).label("product_id"),
+            (k // (suppliers * products)).label("month"), received.c.received,
+        ).subquery("r")
+    received = _frame(session, _named(received))
 
     defective = _defective_cohort(session, filters)
     d_month = _month_of(defective.c.received_at, filters).label("month")
@@ -448,7 +499,10 @@ def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
     keys = ["supplier_id", "product_id", "month", "sku", "product_name", "supplier_code", "supplier_name"]
     if received.empty and defects.empty:
         return pd.DataFrame(columns=[*keys, "received", "defective"])
+    for part in (received, defects):
+        part[["supplier_id", "product_id", "month"]] = part[["supplier_id", "product_id", "month"]].astype(int)
     frame = received.merge(defects, on=keys, how="outer")
+    frame["month"] = [_months(filters)[int(m)] for m in frame["month"]]
     frame["defective"] = frame["defective"].fillna(0).astype(int)
     frame["received"] = frame["received"].fillna(0).astype(int) + frame["never_received"].fillna(0).astype(int)
     return frame.drop(columns=["never_received"])
