@@ -502,7 +502,8 @@ def defect_cohorts(session: Session, filters: DefectFilters) -> pd.DataFrame:
     for part in (received, defects):
         part[["supplier_id", "product_id", "month"]] = part[["supplier_id", "product_id", "month"]].astype(int)
     frame = received.merge(defects, on=keys, how="outer")
-    frame["month"] = [_months(filters)[int(m)] for m in frame["month"]]
+    labels = _months(filters)
+    frame["month"] = [labels[int(m)] for m in frame["month"]]
     frame["defective"] = frame["defective"].fillna(0).astype(int)
     frame["received"] = frame["received"].fillna(0).astype(int) + frame["never_received"].fillna(0).astype(int)
     return frame.drop(columns=["never_received"])
