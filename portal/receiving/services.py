@@ -330,8 +330,6 @@ def check_against_database(session: Session, preview: Preview, header: ReceiptHe
         preview.errors = sorted(preview.errors + new_errors, key=lambda e: e.row)
     product_ids = [p for p in row_products if p is not None]
     preview.product_ids = product_ids
-    if new_errors:
-        preview.errors = sorted(preview.errors + new_errors, key=lambda e: e.row)
     return preview
 
 

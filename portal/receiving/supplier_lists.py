@@ -402,7 +402,8 @@ def read_table(raw: bytes, *, file_name: str = "", sheet: str | None = None,
             "No column is recognisable as the serial number. Columns found: "
             + ", ".join(f"“{c}”" for c in found[:30])
             + ". Name the serial column Serial, Serial No, S/N, SN, IMEI or MAC, and upload again.",
-            code="no_serial_column", details={"columns": found[:100]})
+            code="no_serial_column", details={"columns": found[:100], "sheets": table.sheets,
+                                              "sheet": table.sheet})
     return table
 
 
