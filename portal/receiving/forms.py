@@ -1,26 +1,26 @@
-"""The receipt form. The service checks the codes; the form carries the fields."""
+"""The receipt form's fields, values and messages. The service checks the
+values (codes, dates, costs); this only carries them back to the template."""
 
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import SelectField, StringField
-from wtforms.validators import Length, Optional
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from ..models import Condition, Ownership
 
+FIELDS = ("supplier", "warehouse", "reference", "expected_date", "product", "condition", "ownership",
+          "unit_cost", "sheet")
+CONDITIONS = [c.value for c in Condition]
+OWNERSHIPS = [o.value for o in Ownership]
 
-class ReceiptForm(FlaskForm):
-    class Meta:
-        csrf = False  # CSRFProtect checks every POST already (header or field)
 
-    supplier = SelectField("Supplier", choices=[], validate_choice=False)
-    warehouse = SelectField("Destination warehouse", choices=[], validate_choice=False)
-    reference = StringField("Reference (PO, ASN or invoice number)", validators=[Length(max=100)])
-    expected_date = StringField("Expected on", validators=[Optional()])
-    product = StringField("Product (SKU), when the file has none", validators=[Length(max=64)])
-    condition = SelectField("Condition", choices=[(c.value, c.value.title()) for c in Condition],
-                            default=Condition.REGULAR.value)
-    ownership = SelectField("Ownership", choices=[(o.value, o.value.title()) for o in Ownership],
-                            default=Ownership.OWNED.value)
-    unit_cost = StringField("Unit cost, when the file has none", validators=[Length(max=20)])
-    sheet = StringField("Sheet (Excel), when not the first", validators=[Length(max=100)])
-    file = FileField("Supplier's list")
+@dataclass
+class ReceiptForm:
+    values: dict[str, str] = field(default_factory=lambda: {"condition": "regular", "ownership": "owned"})
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, form) -> ReceiptForm:
+        return cls(values={name: (form.get(name) or "").strip()[:200] for name in FIELDS})
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")

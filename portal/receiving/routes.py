@@ -19,7 +19,7 @@ from ..models import ReceiptStatus
 from ..web import add_trigger, is_htmx_request, render_page_or_fragment
 from . import bp, queries, services
 from . import supplier_lists as lists
-from .forms import ReceiptForm
+from .forms import CONDITIONS, OWNERSHIPS, ReceiptForm
 
 blueprint_roles(bp, "receiver", "manager")
 
@@ -27,11 +27,8 @@ PREVIEW_ERRORS_SHOWN = 50
 
 
 def _form_context(form: ReceiptForm | None = None) -> dict:
-    options = queries.choices(db.session)
-    form = form or ReceiptForm()
-    form.supplier.choices = [("", "Choose…")] + [(s.code, f"{s.name} ({s.code})") for s in options["suppliers"]]
-    form.warehouse.choices = [("", "Choose…")] + [(w.code, f"{w.name} ({w.code})") for w in options["warehouses"]]
-    return {"form": form, "products": options["products"],
+    return {"form": form or ReceiptForm(), "conditions": CONDITIONS, "ownerships": OWNERSHIPS,
+            **queries.choices(db.session),
             "max_upload_mb": int(current_app.config["MAX_UPLOAD_MB"])}
 
 
@@ -52,21 +49,21 @@ def index():
 @bp.route("/uploads", methods=["POST"])
 def upload():
     """Stage the file and show its preview. Nothing becomes a receipt yet."""
-    form = ReceiptForm()
+    form = ReceiptForm.from_request(request.form)
     context = _form_context(form)
     upload_file = request.files.get("file")
     content = upload_file.read() if upload_file else b""
+    v = form.values
     try:
         header = services.receipt_header(
-            db.session, supplier=form.supplier.data, warehouse=form.warehouse.data,
-            reference=form.reference.data, expected_date=form.expected_date.data, product=form.product.data,
-            condition=form.condition.data, ownership=form.ownership.data, unit_cost=form.unit_cost.data)
+            db.session, supplier=v["supplier"], warehouse=v["warehouse"], reference=v["reference"],
+            expected_date=v["expected_date"], product=v["product"], condition=v["condition"],
+            ownership=v["ownership"], unit_cost=v["unit_cost"])
     except Invalid as error:
-        for name, message in (error.details or {}).items():
-            getattr(form, name).errors = [message]
+        form.errors.update(error.details or {})
         header = None
     if not content:
-        form.file.errors = ["Choose the supplier's file (or drop it on the box)."]
+        form.errors["file"] = "Choose the supplier's file (or drop it on the box)."
     if header is None or not content:
         db.session.rollback()
         response = render_page_or_fragment("receiving/index.html", "receiving/_form.html", status=422,
@@ -77,7 +74,7 @@ def upload():
         return response
     staged = services.stage_upload(db.session, header=header, content=content,
                                    file_name=upload_file.filename or "upload", actor=current_user,
-                                   sheet=(form.sheet.data or "").strip() or None)
+                                   sheet=v["sheet"] or None)
     db.session.commit()
     preview = services.preview_staged(db.session, staged)
     response = render_page_or_fragment("receiving/upload.html", "receiving/_preview.html",
@@ -235,7 +232,7 @@ def _items_context(receipt) -> dict:
     except ValueError:
         page = 1
     rows = db.session.execute(queries.receipt_items(receipt.id, show=show, search=search, page=page)).all()
-    return {"items": rows[:queries.PAGE_SIZE], "has_more": len(rows) > queries.PAGE_SIZE, "page": page,
+    return {"items": rows[:queries.PAGE_SIZE], "has_more": len(rows) > queries.PAGE_SIZE, "page_number": page,
             "show": show, "q": search, "filters": queries.ITEM_FILTERS}
 
 
