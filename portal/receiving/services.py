@@ -44,6 +44,8 @@ from .models import StagedUpload, SupplierColumnMapping, UnexpectedItem
 
 #: Rows per executemany on SQLite (bounds memory; statements grow only per chunk).
 INSERT_CHUNK = 50_000
+#: SQLite page cache (KiB) during a bulk import: index pages of a large serial_items stay in memory.
+SQLITE_CACHE_KB = 262_144
 #: Errors returned in full by the API and shown in the preview table.
 ERRORS_SHOWN = 1000
 STAGED_UPLOADS_KEPT = timedelta(days=2)
@@ -483,6 +485,8 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
     statement = (f"INSERT INTO serial_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 - fixed columns
                  f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})")
     connection = session.connection()
+    # a page cache big enough for the indexes of a large table while the rows go in
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
     n = len(checked.keys)
     for start in range(0, n, INSERT_CHUNK):
         end = min(start + INSERT_CHUNK, n)

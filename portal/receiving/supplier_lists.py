@@ -76,6 +76,9 @@ EDGE_CHARACTERS = " \t\r\n\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005
     "\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
 #: Whitespace or control characters inside a serial.
 _INNER_BAD = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+#: A serial made only of these characters needs no further check but the placeholder list.
+_PLAIN_SERIAL = re.compile(r"[A-Za-z0-9_\-/]{1,64}")
+_INVALID_COST = object()
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _TRAILING_ZERO = re.compile(r"^\d+\.0+$")
 _HEX12 = re.compile(r"^[0-9A-Fa-f]{12}$")
@@ -277,7 +280,7 @@ def read_text(raw: bytes) -> Table:
     text, encoding = decode_text(raw)
     if not text.strip(EDGE_CHARACTERS):
         raise UnreadableFile("The file is empty.", code="empty_file")
-    lines = text.splitlines()
+    lines = text[:200_000].splitlines()[:201]  # a sample: the first lines say how the file is cut
     delimiter = None
     skip = 0
     first = lines[0].strip() if lines else ""
@@ -560,6 +563,9 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
     cost_header = headers[cost_col] if cost_col is not None and cost_col < len(headers) else "cost"
     rounded = table.rounded_cells
     kind = mapping.serial_kind
+    plain = _PLAIN_SERIAL.fullmatch if kind == "any" else (lambda _: None)
+    placeholders = PLACEHOLDERS
+    cost_cache: dict[str, Decimal | None] = {}
     out = Checked(serial_header=serial_header, sku_header=sku_header)
     errors = out.errors
     first_row_of: dict[str, int] = {}
@@ -572,8 +578,9 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
             continue  # an empty line is not a row
         out.rows_read += 1
         number = table.row_number(index)
-        problem = check_serial(serial, kind)
-        if problem is None and (index, serial_col) in rounded:
+        # the common case is settled by one regular expression and one set look-up
+        problem = None if plain(serial) and serial.lower() not in placeholders else check_serial(serial, kind)
+        if problem is None and rounded and (index, serial_col) in rounded:
             problem = ("excel_mangled", "Excel keeps only 15 digits of a number: this serial was rounded; "
                        "format the column as Text in Excel and type it again.")
         if problem:
@@ -592,9 +599,14 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
         cost = None
         if cost_col is not None:
             raw_cost = row[cost_col] if cost_col < len(row) else ""
-            try:
-                cost = parse_cost(raw_cost)
-            except ValueError:
+            if raw_cost in cost_cache:  # suppliers repeat the same few prices
+                cost = cost_cache[raw_cost]
+            else:
+                try:
+                    cost = cost_cache[raw_cost] = parse_cost(raw_cost)
+                except ValueError:
+                    cost = cost_cache[raw_cost] = _INVALID_COST
+            if cost is _INVALID_COST:
                 errors.append(RowError(number, cost_header, raw_cost, "invalid_cost",
                                        "The cost is not an amount of money (e.g. 12.50)."))
                 continue

@@ -131,7 +131,7 @@ def test_statements_do_not_grow_with_the_number_of_rows(app, session, shipment):
     for n in (1_000, 10_000):
         statements = []
 
-        def count(conn, cursor, statement, parameters, context, executemany):
+        def count(conn, cursor, statement, parameters, context, executemany, statements=statements):
             statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", count)
