@@ -242,6 +242,8 @@ def read_list(
     preview.mapping = chosen
     preview.checked = lists.check_rows(table, chosen)
     preview.errors = list(preview.checked.errors)
+    # the checked columns hold what is needed from here on: keep only a sample of the raw rows
+    del table.rows[table.data_start + 50:]
     return preview
 
 
