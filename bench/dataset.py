@@ -107,7 +107,69 @@ def _bulk(conn, table: str, columns: list[str], rows) -> int:
     return n
 
 
-def load_warehouse(
+CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", Path(tempfile.gettempdir()) / "portal-bench-cache"))
+
+
+def _cache_key(kind: str, **params) -> str:
+    """Changes whenever the parameters, this file or a migration changes."""
+    import hashlib
+
+    digest = hashlib.sha256(repr(sorted(params.items())).encode())
+    digest.update(Path(__file__).read_bytes())
+    for migration in sorted((ROOT / "portal" / "migrations" / "versions").glob("*.py")):
+        digest.update(migration.read_bytes())
+    return f"{kind}_{digest.hexdigest()[:16]}"
+
+
+def load_warehouse(url: str, **params) -> dict:
+    """Bulk-load the warehouse (see :func:`_load`), or copy it from the cache of
+    an earlier identical load: building a million serials takes minutes, copying
+    them seconds. The cache lives in PORTAL_BENCH_CACHE (default: the temp dir)."""
+    import json
+
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    key = _cache_key(kind, **params)
+    meta = CACHE / f"{key}.json"
+    started = time.perf_counter()
+    if kind == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        cached = CACHE / f"{key}.sqlite3"
+        if not (meta.exists() and cached.exists()):
+            info = _load(url, **params)
+            CACHE.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            shutil.copyfile(path, cached)
+            meta.write_text(json.dumps(info))
+            return info
+        for suffix in ("-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        shutil.copyfile(cached, path)
+    else:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        template = f"portal_bench_tpl_{key.split('_', 1)[1]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone()
+            if not (exists and meta.exists()):
+                info = _load(url, **params)
+                admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+                CACHE.mkdir(parents=True, exist_ok=True)
+                meta.write_text(json.dumps(info))
+                return info
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    info = json.loads(meta.read_text())
+    info["load_seconds"] = round(time.perf_counter() - started, 1)
+    info["from_cache"] = True
+    return info
+
+
+def _load(
     url: str,
     *,
     serials: int = 1_000_000,
@@ -116,7 +178,7 @@ def load_warehouse(
     seed: int = 1,
     serial_prefix: str = "BN",
 ) -> dict:
-    """Bulk-load the warehouse. Returns codes, counts and two API tokens."""
+    """Bulk-load the warehouse. Returns codes, counts and API tokens per role."""
     started = time.perf_counter()
     rng = random.Random(seed)
     others = serials // 10 if others is None else others
