@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -440,20 +441,21 @@ def import_list(
     )
     session.add(receipt)
     session.flush()
-    try:
-        _insert_items(session, receipt=receipt, header=header, preview=preview, at=now)
-    except IntegrityError:
-        raise Conflict(
-            "Some of these serials were saved by another upload at the same moment; nothing was saved. "
-            "Upload the list again to see which.", code="serial_collision") from None
-    session.execute(
-        text(
-            "INSERT INTO movements (item_id, kind, from_status, to_status, actor_id, at) "
-            "SELECT id, :kind, NULL, :status, :actor, :at FROM serial_items WHERE receipt_id = :receipt"
-        ).bindparams(bindparam("at", type_=DateTime)),
-        {"kind": MovementKind.LISTED.value, "status": ItemStatus.EXPECTED.value,
-         "actor": actor.id if actor else None, "at": now, "receipt": receipt.id},
-    )
+    with _large_page_cache(session):
+        try:
+            _insert_items(session, receipt=receipt, header=header, preview=preview, at=now)
+        except IntegrityError:
+            raise Conflict(
+                "Some of these serials were saved by another upload at the same moment; nothing was saved. "
+                "Upload the list again to see which.", code="serial_collision") from None
+        session.execute(
+            text(
+                "INSERT INTO movements (item_id, kind, from_status, to_status, actor_id, at) "
+                "SELECT id, :kind, NULL, :status, :actor, :at FROM serial_items WHERE receipt_id = :receipt"
+            ).bindparams(bindparam("at", type_=DateTime)),
+            {"kind": MovementKind.LISTED.value, "status": ItemStatus.EXPECTED.value,
+             "actor": actor.id if actor else None, "at": now, "receipt": receipt.id},
+        )
     _remember_mapping(session, header.supplier.id, preview)
     return receipt, preview
 
@@ -487,8 +489,6 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
     statement = (f"INSERT INTO serial_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 - fixed columns
                  f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})")
     connection = session.connection()
-    # a page cache big enough for the indexes of a large table while the rows go in
-    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
     n = len(checked.keys)
     for start in range(0, n, INSERT_CHUNK):
         end = min(start + INSERT_CHUNK, n)
@@ -498,6 +498,21 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
             for i in range(start, end)
         ]
         connection.exec_driver_sql(statement, rows)
+
+
+@contextmanager
+def _large_page_cache(session: Session):
+    """SQLite: a page cache big enough for the indexes of a large serial_items
+    while a list goes in; back to the default afterwards, so pooled connections stay small."""
+    if _dialect(session) != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA cache_size = -2000")
 
 
 # --- staged uploads (the page's preview, then commit) -----------------------------
