@@ -1,0 +1,746 @@
+"""Scan use cases: one function per scan, called by the scan pages, the JSON API
+and the benchmark alike. No commits here: the request commits once.
+
+A scan is one short transaction with a fixed number of SQL statements:
+
+1. INSERT the scan log row: this claims the client scan id (a resend fails
+   here with the unique constraint; the caller then returns the stored first
+   answer). On SQLite the first write also takes the database's write lock, so
+   the reads that follow see the latest state.
+2. SELECT the scan session (sticky bin, order, count) — pages only.
+3. SELECT the target bin (when the task has one).
+4. SELECT the item by ``serial_key`` with its product, bin and receipt,
+   locking its row (``FOR UPDATE OF serial_items`` on PostgreSQL).
+5. SELECT "already scanned in this session?".
+6. (ship) SELECT an older unit of the SKU still in stock.
+7. At commit: UPDATE the item, INSERT the movement, UPDATE the scan log row.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..errors import Invalid
+from ..items import services as items
+from ..models import (
+    Bin,
+    BinKind,
+    DefectReason,
+    DefectStage,
+    ItemStatus,
+    Movement,
+    MovementKind,
+    SerialItem,
+    User,
+    Warehouse,
+    utcnow,
+)
+from . import barcodes
+from .models import BinCount, ScanLog, ScanSession
+
+S = ItemStatus
+ACCEPTED, WARNING, REFUSED = "accepted", "warning", "refused"
+#: Tasks a scan can be for (the page slugs use dashes: put-away).
+SCAN_TASKS = ("put_away", "move", "count", "ship", "defect", "lookup")
+#: Tasks that need a target bin, scanned first and kept until another is scanned.
+BIN_TASKS = frozenset({"put_away", "move", "count"})
+CLIENT_SCAN_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+MAX_ORDER_REF = 100
+
+
+@dataclass
+class ScanSettings:
+    bin_label_prefix: str = "BIN:"
+    fifo_enforced: bool = False
+
+
+# --- small pure helpers -------------------------------------------------------------
+
+
+def clean_scan_id(raw) -> str:
+    """A client scan id: 8 to 64 letters, digits, '.', '_', ':' or '-' (a UUID fits)."""
+    value = raw.strip() if isinstance(raw, str) else ""
+    if not CLIENT_SCAN_ID.match(value):
+        raise Invalid(
+            "Every scan needs a client_scan_id of 8 to 64 letters, digits, '-', '_', '.' or ':'.",
+            code="invalid_client_scan_id",
+        )
+    return value
+
+
+def clean_session_key(raw) -> str:
+    value = raw.strip() if isinstance(raw, str) else ""
+    if not CLIENT_SCAN_ID.match(value):
+        raise Invalid("The scan page sent no valid session key; reload the page.", code="invalid_session")
+    return value
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def bin_label(bin_: Bin | None) -> str | None:
+    if bin_ is None:
+        return None
+    return f"{bin_.warehouse.code}/{bin_.code}"
+
+
+def human(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def item_facts(item: SerialItem) -> dict:
+    """What an answer says about an item (the API's ``item``)."""
+    return {
+        "serial": item.serial,
+        "sku": item.product.sku,
+        "product": item.product.name,
+        "status": item.status,
+        "bin": bin_label(item.bin) if item.bin_id else None,
+        "receipt": item.receipt.reference if item.receipt_id and item.receipt else None,
+        "order_ref": item.order_ref,
+        "sold_at": item.sold_at.date().isoformat() if item.sold_at else None,
+        "warranty_ends_on": item.warranty_ends_on.isoformat() if item.warranty_ends_on else None,
+        "received_at": item.received_at.date().isoformat() if item.received_at else None,
+    }
+
+
+# --- reads used on the scan path ------------------------------------------------------
+
+
+def _bin_with_warehouse(session: Session, bin_id: int) -> Bin | None:
+    return session.scalars(select(Bin).options(joinedload(Bin.warehouse)).where(Bin.id == bin_id)).first()
+
+
+def _locked_item(session: Session, key: str) -> SerialItem | None:
+    """The item by its unique serial key, row-locked on PostgreSQL, with what an
+    answer shows, in one statement."""
+    return session.scalars(
+        select(SerialItem)
+        .where(SerialItem.serial_key == key)
+        .options(
+            joinedload(SerialItem.product, innerjoin=True),
+            joinedload(SerialItem.bin).joinedload(Bin.warehouse),
+            joinedload(SerialItem.receipt),
+        )
+        .with_for_update(of=SerialItem)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def find_bin(session: Session, label: barcodes.BinLabel) -> tuple[Bin | None, str | None]:
+    """The bin a label names, or (None, why not)."""
+    stmt = select(Bin).join(Bin.warehouse).options(joinedload(Bin.warehouse)).where(Bin.code == label.bin_code)
+    if label.warehouse_code:
+        stmt = stmt.where(Warehouse.code == label.warehouse_code)
+    found = session.scalars(stmt.limit(2)).all()
+    if not found:
+        return None, f"No bin {label.label}. Check the label, or ask for the bin to be set up."
+    if len(found) > 1:
+        return None, (
+            f"Bin {label.bin_code} exists in several warehouses: print its label as "
+            f"BIN:<warehouse>/{label.bin_code}."
+        )
+    if not found[0].active or not found[0].warehouse.active:
+        return None, f"Bin {bin_label(found[0])} is no longer in use."
+    return found[0], None
+
+
+# --- the scan -------------------------------------------------------------------------
+
+
+class _Scan:
+    """One scan in progress: the log row it fills in and what it answers."""
+
+    def __init__(self, session: Session, log: ScanLog, actor: User, settings: ScanSettings):
+        self.session = session
+        self.log = log
+        self.actor = actor
+        self.settings = settings
+        self.scan_session: ScanSession | None = None
+        self.target: Bin | None = None
+        self.order_ref: str | None = None
+        self.item: SerialItem | None = None
+        self.extra: dict = {}
+
+    def answer(self, result: str, message: str, *, kind: str = "serial", undoable: bool = False) -> dict:
+        log = self.log
+        log.result, log.message = result, message
+        if self.item is not None:
+            log.item_id = self.item.id
+        if self.target is not None:
+            log.bin_id = self.target.id
+        body = {
+            "client_scan_id": log.client_scan_id,
+            "task": log.task,
+            "code": log.code,
+            "kind": kind,
+            "result": result,
+            "message": message,
+            "item": item_facts(self.item) if self.item is not None else None,
+            "undoable": undoable and result != REFUSED,
+            "at": (log.at or utcnow()).isoformat(timespec="seconds"),
+        }
+        if self.scan_session is not None:
+            body["context"] = {
+                "bin": bin_label(self.target),
+                "order_ref": self.order_ref,
+                "counting": bool(self.scan_session.count_id),
+            }
+        body.update(self.extra)
+        log.answer = json.dumps(body)
+        return body
+
+    def refused(self, message: str, **kw) -> dict:
+        return self.answer(REFUSED, message, **kw)
+
+
+def record_scan(
+    session: Session,
+    *,
+    actor: User,
+    client_scan_id: str,
+    task: str,
+    code: str | None,
+    session_key: str | None = None,
+    warehouse_code: str | None = None,
+    bin_code: str | None = None,
+    order_ref: str | None = None,
+    defect_reason: str | None = None,
+    settings: ScanSettings | None = None,
+) -> dict:
+    """Record one scan and return its answer (``result``: accepted, warning or
+    refused, and a ``message`` saying why and what to do). A page passes its
+    ``session_key`` (sticky bin and order live in that session); the API passes
+    ``warehouse_code``/``bin_code`` and ``order_ref`` itself. Raises :class:`Invalid` only for a
+    malformed request; everything an operator can scan gets an answer."""
+    settings = settings or ScanSettings()
+    scan_id = clean_scan_id(client_scan_id)
+    if task not in SCAN_TASKS:
+        raise Invalid(f"Unknown scan task {task!r}.", code="invalid_task")
+    raw = code if isinstance(code, str) else ""
+    log = ScanLog(
+        client_scan_id=scan_id,
+        user_id=actor.id,
+        task=task,
+        code=barcodes.printable(raw.strip("\r\n"))[:200],
+        result="pending",
+        at=utcnow(),
+    )
+    session.add(log)
+    session.flush()  # claims the id (see the module docstring)
+    scan = _Scan(session, log, actor, settings)
+
+    if session_key is not None:
+        scan.scan_session = _scan_session(session, key=session_key, actor=actor, task=task)
+        log.session_id = scan.scan_session.id
+        if scan.scan_session.bin_id:
+            scan.target = _bin_with_warehouse(session, scan.scan_session.bin_id)
+        scan.order_ref = scan.scan_session.order_ref
+        log.count_id = scan.scan_session.count_id
+    else:
+        if bin_code:
+            label = barcodes.BinLabel(
+                bin_code=bin_code.strip().upper(), warehouse_code=(warehouse_code or "").strip().upper() or None
+            )
+            scan.target, why = find_bin(session, label)
+            if scan.target is None:
+                return scan.refused(why, kind="bin")
+        if order_ref is not None:
+            text = order_ref.strip()
+            if not text or len(text) > MAX_ORDER_REF or barcodes.UNPRINTABLE.search(text):
+                return scan.refused(f"An order reference has 1 to {MAX_ORDER_REF} printable characters.")
+            scan.order_ref = text
+
+    try:
+        read = barcodes.read_code(raw, bin_prefix=settings.bin_label_prefix)
+    except barcodes.BadCode as error:
+        return scan.refused(str(error), kind="none")
+
+    if isinstance(read, barcodes.BinLabel):
+        return _bin_scanned(scan, read)
+    if task == "ship" and scan.scan_session is not None and not scan.order_ref:
+        return _order_scanned(scan, raw.strip())
+    return _serial_scanned(scan, read, defect_reason=defect_reason)
+
+
+def _scan_session(session: Session, *, key: str, actor: User, task: str) -> ScanSession:
+    key = clean_session_key(key)
+    found = session.scalars(select(ScanSession).where(ScanSession.key == key)).first()
+    if found is None:
+        found = ScanSession(key=key, user_id=actor.id, task=task)
+        session.add(found)
+        session.flush()
+    elif found.user_id != actor.id or found.task != task:
+        raise Invalid("This scan session belongs to another user or task; reload the page.", code="invalid_session")
+    return found
+
+
+def _bin_scanned(scan: _Scan, read: barcodes.BinLabel) -> dict:
+    task = scan.log.task
+    if task not in BIN_TASKS and task != "lookup":
+        return scan.refused(f"That is a bin label ({read.label}); this task needs serials.", kind="bin")
+    found, why = find_bin(scan.session, read)
+    if found is None:
+        return scan.refused(why, kind="bin")
+    if task == "lookup":
+        scan.target = found
+        count = scan.session.scalar(
+            select(func.count()).select_from(SerialItem).where(SerialItem.bin_id == found.id)
+        )
+        return scan.answer(ACCEPTED, f"Bin {bin_label(found)}: {count} item(s) in it.", kind="bin")
+    scan.target = found
+    if scan.scan_session is None:
+        return scan.answer(ACCEPTED, f"Bin {bin_label(found)}.", kind="bin")
+    scan.scan_session.bin_id = found.id
+    if task == "count":
+        count = BinCount(bin_id=found.id, user_id=scan.actor.id, status="open")
+        scan.session.add(count)
+        scan.session.flush()
+        scan.scan_session.count_id = count.id
+        scan.log.count_id = count.id
+        return scan.answer(
+            ACCEPTED, f"Counting bin {bin_label(found)}: scan every item in it, then Finish.", kind="bin"
+        )
+    verb = "Put away into" if task == "put_away" else "Move into"
+    return scan.answer(ACCEPTED, f"{verb} bin {bin_label(found)}: now scan the serials.", kind="bin")
+
+
+def _order_scanned(scan: _Scan, text: str) -> dict:
+    if not text or len(text) > MAX_ORDER_REF or barcodes.UNPRINTABLE.search(text):
+        return scan.refused(f"An order reference has 1 to {MAX_ORDER_REF} printable characters.", kind="order")
+    key = text.upper()
+    is_serial = scan.session.scalar(select(SerialItem.id).where(SerialItem.serial_key == key))
+    if is_serial:
+        return scan.refused(
+            f"{text} is a serial: scan or type the order reference first, then the serials.", kind="order"
+        )
+    scan.scan_session.order_ref = text
+    scan.order_ref = text
+    return scan.answer(ACCEPTED, f"Order {text}: now scan the serials to ship.", kind="order")
+
+
+def _already_scanned(scan: _Scan, item: SerialItem, *, same_bin: bool = False) -> bool:
+    if scan.scan_session is None:
+        return False
+    stmt = select(ScanLog.id).where(
+        ScanLog.item_id == item.id,
+        ScanLog.result.in_((ACCEPTED, WARNING)),
+        ScanLog.undone_at.is_(None),
+        ScanLog.task == scan.log.task,
+        ScanLog.id != scan.log.id,
+    )
+    if scan.log.task == "count":
+        stmt = stmt.where(ScanLog.count_id == scan.log.count_id)
+    else:
+        stmt = stmt.where(ScanLog.session_id == scan.scan_session.id)
+    if same_bin and scan.target is not None:
+        stmt = stmt.where(ScanLog.bin_id == scan.target.id)
+    return scan.session.scalar(stmt.limit(1)) is not None
+
+
+def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: str | None) -> dict:
+    task = scan.log.task
+    if task in BIN_TASKS and scan.target is None:
+        return scan.refused("Scan a bin label first: serials go into the last bin scanned.")
+    if task == "count" and not scan.log.count_id and scan.scan_session is not None:
+        return scan.refused("Scan the bin label to start a count.")
+    if task == "ship" and not scan.order_ref:
+        return scan.refused("Scan or type the order reference first.")
+    key = read.serial.upper()
+    item = _locked_item(scan.session, key)
+    if item is None:
+        what = f"{read.serial} (GTIN {read.gtin})" if read.gtin else read.serial
+        return scan.refused(
+            f"Unknown serial {what}: it is on no supplier list. Put it aside and tell the receiving desk."
+        )
+    scan.item = item
+    if task != "lookup" and _already_scanned(scan, item, same_bin=task == "move"):
+        return scan.answer(WARNING, f"{item.serial}: already scanned in this session. Nothing new recorded.")
+    handler = {
+        "put_away": _put_away,
+        "move": _move,
+        "count": _count,
+        "ship": _ship,
+        "defect": _defect,
+        "lookup": _lookup,
+    }[task]
+    if task == "defect":
+        return handler(scan, item, reason=defect_reason)
+    return handler(scan, item)
+
+
+def _refusal_for(item: SerialItem, *, doing: str) -> str | None:
+    """Why an item in its current status cannot be put away, moved or shipped."""
+    if item.status == S.SOLD:
+        sold = f" on {item.sold_at:%Y-%m-%d}" if item.sold_at else ""
+        order = f" (order {item.order_ref})" if item.order_ref else ""
+        return f"{item.serial} was sold{sold}{order}: it cannot be {doing}. Give it to a supervisor."
+    if item.status == S.RETURNED_TO_SUPPLIER:
+        return f"{item.serial} was returned to the supplier: it cannot be {doing}. Give it to a supervisor."
+    if item.status == S.DEFECTIVE and doing != "moved":
+        return f"{item.serial} is flagged defective: it cannot be {doing}. Take it to quarantine."
+    return None
+
+
+def _transition(scan: _Scan, item: SerialItem, **kwargs):
+    movement = items.transition(
+        scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id, **kwargs
+    )
+    scan.log.movement = movement
+    return movement
+
+
+def _put_away(scan: _Scan, item: SerialItem) -> dict:
+    target = scan.target
+    why = _refusal_for(item, doing="put away")
+    if why:
+        return scan.refused(why)
+    if item.status == S.EXPECTED:
+        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED, to_bin=target)
+        item.received_at = utcnow()
+        receipt = f" (receipt {item.receipt.reference})" if item.receipt is not None else ""
+        return scan.answer(ACCEPTED, f"{item.serial} received into {bin_label(target)}{receipt}.", undoable=True)
+    if item.status == S.MISSING:
+        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
+        return scan.answer(
+            WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
+        )
+    # in stock already
+    if item.bin_id == target.id:
+        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+    was = bin_label(item.bin)
+    _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.MOVED, to_bin=target)
+    return scan.answer(
+        WARNING, f"{item.serial} was already in stock in {was}: moved to {bin_label(target)}.", undoable=True
+    )
+
+
+def _move(scan: _Scan, item: SerialItem) -> dict:
+    target = scan.target
+    why = _refusal_for(item, doing="moved")
+    if why:
+        return scan.refused(why)
+    if item.status == S.EXPECTED:
+        return scan.refused(f"{item.serial} has not been received yet: use Put away to receive it.")
+    if item.status == S.MISSING:
+        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
+        return scan.answer(
+            WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
+        )
+    if item.bin_id == target.id:
+        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+    was = bin_label(item.bin)
+    _transition(scan, item, to_status=item.status, kind=MovementKind.MOVED, to_bin=target)
+    return scan.answer(ACCEPTED, f"{item.serial} moved from {was} to {bin_label(target)}.", undoable=True)
+
+
+def _count(scan: _Scan, item: SerialItem) -> dict:
+    target = scan.target
+    if item.bin_id == target.id and item.status in items.IN_A_BIN:
+        return scan.answer(ACCEPTED, f"{item.serial} counted.", undoable=True)
+    where = f"in {bin_label(item.bin)}" if item.bin_id else human(item.status)
+    return scan.answer(
+        WARNING, f"{item.serial} counted, but the system has it {where}: Finish lists it as unexpected.",
+        undoable=True,
+    )
+
+
+def _ship(scan: _Scan, item: SerialItem) -> dict:
+    why = _refusal_for(item, doing="shipped")
+    if why:
+        return scan.refused(why)
+    if item.status == S.EXPECTED:
+        return scan.refused(f"{item.serial} has not been received yet: it cannot be shipped.")
+    if item.status == S.MISSING:
+        return scan.refused(f"{item.serial} is marked missing: put it away first (that finds it), then ship it.")
+    older = _older_unit(scan.session, item)
+    warning = None
+    if older is not None:
+        older_serial, older_bin, older_wh = older
+        warning = (
+            f"An older {item.product.sku} is in stock: {older_serial} in {older_wh}/{older_bin} "
+            "(first in, first out)."
+        )
+        if scan.settings.fifo_enforced:
+            scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
+            return scan.refused(f"Not shipped. {warning}")
+    now = utcnow()
+    _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=f"order {scan.order_ref}")
+    item.sold_at = now
+    item.order_ref = scan.order_ref
+    item.warranty_ends_on = add_months(now.date(), item.product.warranty_months or 0)
+    shipped = f"{item.serial} shipped on order {scan.order_ref}; warranty until {item.warranty_ends_on:%Y-%m-%d}."
+    if warning:
+        scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
+        return scan.answer(WARNING, f"{shipped} {warning}", undoable=True)
+    return scan.answer(ACCEPTED, shipped, undoable=True)
+
+
+def _older_unit(session: Session, item: SerialItem) -> tuple[str, str, str] | None:
+    """The oldest unit of the same SKU in stock in the same warehouse, received
+    before this one (index ix_serial_items_fifo)."""
+    if item.received_at is None:
+        return None
+    row = session.execute(
+        select(SerialItem.serial, Bin.code, Warehouse.code)
+        .join(Bin, SerialItem.bin_id == Bin.id)
+        .join(Warehouse, Bin.warehouse_id == Warehouse.id)
+        .where(
+            SerialItem.product_id == item.product_id,
+            SerialItem.status == S.IN_STOCK,
+            SerialItem.received_at < item.received_at,
+            SerialItem.warehouse_id == item.warehouse_id,
+        )
+        .order_by(SerialItem.received_at)
+        .limit(1)
+    ).first()
+    return tuple(row) if row else None
+
+
+STAGE_BY_STATUS = {
+    S.EXPECTED: DefectStage.RECEIVING,
+    S.IN_STOCK: DefectStage.STORAGE,
+    S.SOLD: DefectStage.CUSTOMER_RETURN,
+}
+
+
+def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
+    reason = reason or DefectReason.FUNCTIONAL
+    if reason not in {r.value for r in DefectReason}:
+        return scan.refused(f"Unknown defect reason {reason!r}.")
+    if item.status == S.DEFECTIVE:
+        return scan.answer(WARNING, f"{item.serial} is already flagged defective. Nothing recorded.")
+    if item.status not in STAGE_BY_STATUS:
+        return scan.refused(f"{item.serial} is {human(item.status)}: it cannot be flagged defective here.")
+    warehouse_id = (
+        (scan.target.warehouse_id if scan.target else None)
+        or item.warehouse_id
+        or (item.receipt.warehouse_id if item.receipt is not None else None)
+    )
+    if warehouse_id is None:
+        return scan.refused(f"{item.serial}: no warehouse known for it. Ask a supervisor.")
+    quarantine = scan.session.scalars(
+        select(Bin).options(joinedload(Bin.warehouse)).where(
+            Bin.warehouse_id == warehouse_id, Bin.kind == BinKind.QUARANTINE
+        )
+    ).first()
+    items.report_defect(
+        scan.session, item, reason_code=reason, stage_found=STAGE_BY_STATUS[S(item.status)],
+        actor=scan.actor, to_bin=quarantine, client_scan_id=scan.log.client_scan_id,
+    )
+    scan.log.movement = next(
+        m for m in scan.session.new if isinstance(m, Movement) and m.client_scan_id == scan.log.client_scan_id
+    )
+    return scan.answer(
+        ACCEPTED, f"{item.serial} flagged defective ({human(reason)}): take it to {bin_label(quarantine)}.",
+        undoable=True,
+    )
+
+
+def _lookup(scan: _Scan, item: SerialItem) -> dict:
+    facts = [item.product.sku, item.product.name, human(item.status)]
+    if item.bin_id:
+        facts.append(f"bin {bin_label(item.bin)}")
+    if item.order_ref:
+        facts.append(f"order {item.order_ref}")
+    if item.received_at:
+        facts.append(f"received {item.received_at:%Y-%m-%d}")
+    return scan.answer(ACCEPTED, f"{item.serial}: " + ", ".join(facts) + ".")
+
+
+# --- undo, ship order, count ----------------------------------------------------------
+
+
+def undo_scan(
+    session: Session, *, actor: User, client_scan_id: str, target_scan_id: str, page_task: str | None = None
+) -> dict:
+    """Undo one of the operator's own scans: the item goes back with a reversing
+    movement (or, in a count, the scan no longer counts). Only while nothing
+    else has happened to the item since."""
+    scan_id = clean_scan_id(client_scan_id)
+    log = ScanLog(client_scan_id=scan_id, user_id=actor.id, task="undo", code="undo", result="pending", at=utcnow())
+    session.add(log)
+    session.flush()
+    scan = _Scan(session, log, actor, ScanSettings())
+    scan.extra["page_task"] = page_task
+    target_id = target_scan_id.strip() if isinstance(target_scan_id, str) else ""
+    target = session.scalars(
+        select(ScanLog).where(ScanLog.client_scan_id == target_id, ScanLog.user_id == actor.id).with_for_update()
+    ).first()
+    if target is None or target.result not in (ACCEPTED, WARNING) or target.item_id is None:
+        return scan.refused("Nothing to undo.", kind="undo")
+    log.code = f"undo {target.code}"[:200]
+    log.session_id = target.session_id
+    if target.undone_at is not None:
+        return scan.refused(f"{target.code} was already undone.", kind="undo")
+    item = session.scalars(
+        select(SerialItem).where(SerialItem.id == target.item_id).options(
+            joinedload(SerialItem.product, innerjoin=True), joinedload(SerialItem.bin).joinedload(Bin.warehouse)
+        ).with_for_update(of=SerialItem)
+    ).first()
+    scan.item = item
+    if target.movement_id is None:
+        if target.task != "count":
+            return scan.refused(f"{item.serial}: that scan changed nothing, so there is nothing to undo.", kind="undo")
+        target.undone_at = utcnow()
+        return scan.answer(ACCEPTED, f"{item.serial} no longer counted.", kind="undo")
+    latest = session.scalar(
+        select(Movement.id).where(Movement.item_id == item.id).order_by(Movement.id.desc()).limit(1)
+    )
+    if latest != target.movement_id:
+        return scan.refused(
+            f"{item.serial} has changed since that scan: it can no longer be undone here. "
+            "Scan it again where it belongs.",
+            kind="undo",
+        )
+    movement = items.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
+    log.movement = movement
+    target.undone_at = utcnow()
+    where = f"back in {bin_label(item.bin)}" if item.bin is not None else human(item.status)
+    return scan.answer(ACCEPTED, f"Undone: {item.serial} is {human(item.status)}, {where}.", kind="undo")
+
+
+def stored_answer(session: Session, *, client_scan_id: str, actor: User) -> dict | None:
+    """The first answer to a scan id already recorded (for a resend)."""
+    row = session.execute(
+        select(ScanLog.answer, ScanLog.user_id).where(ScanLog.client_scan_id == client_scan_id)
+    ).first()
+    if row is None or row.answer is None:
+        return None
+    if row.user_id != actor.id:
+        raise Invalid("This client_scan_id was used by another user.", code="invalid_client_scan_id")
+    answer = json.loads(row.answer)
+    answer["replayed"] = True
+    return answer
+
+
+def new_order(session: Session, *, actor: User, session_key: str) -> dict:
+    """Ship: close the current order; the next scan is the next order's reference."""
+    scan_session = _scan_session(session, key=session_key, actor=actor, task="ship")
+    previous = scan_session.order_ref
+    scan_session.order_ref = None
+    message = f"Order {previous} closed. " if previous else ""
+    return {"result": ACCEPTED, "message": message + "Scan or type the next order reference."}
+
+
+def session_context(session: Session, *, actor: User, session_key: str | None, task: str) -> dict:
+    """The sticky bin, order and open count of a page's session (for the page header)."""
+    context = {"bin": None, "order_ref": None, "counting": False, "count_id": None}
+    if not session_key or not CLIENT_SCAN_ID.match(session_key):
+        return context
+    found = session.scalars(
+        select(ScanSession).where(ScanSession.key == session_key, ScanSession.user_id == actor.id)
+    ).first()
+    if found is None or found.task != task:
+        return context
+    if found.bin_id:
+        context["bin"] = bin_label(_bin_with_warehouse(session, found.bin_id))
+    context["order_ref"] = found.order_ref
+    context["counting"] = bool(found.count_id)
+    context["count_id"] = found.count_id
+    return context
+
+
+def _count_sets(session: Session, count: BinCount) -> tuple[list[SerialItem], list[SerialItem], list[SerialItem]]:
+    """(found, missing, unexpected) for a count, from the database as it is now."""
+    scanned_ids = select(ScanLog.item_id).where(
+        ScanLog.count_id == count.id,
+        ScanLog.result.in_((ACCEPTED, WARNING)),
+        ScanLog.undone_at.is_(None),
+        ScanLog.item_id.is_not(None),
+    )
+    options = (joinedload(SerialItem.product, innerjoin=True), joinedload(SerialItem.bin).joinedload(Bin.warehouse))
+    in_bin = session.scalars(
+        select(SerialItem).options(*options).where(
+            SerialItem.bin_id == count.bin_id, SerialItem.status.in_(tuple(items.IN_A_BIN))
+        ).order_by(SerialItem.serial_key)
+    ).all()
+    scanned = session.scalars(
+        select(SerialItem).options(*options).where(SerialItem.id.in_(scanned_ids)).order_by(SerialItem.serial_key)
+    ).all()
+    scanned_set = {i.id for i in scanned}
+    in_bin_set = {i.id for i in in_bin}
+    found = [i for i in in_bin if i.id in scanned_set]
+    missing = [i for i in in_bin if i.id not in scanned_set]
+    unexpected = [i for i in scanned if i.id not in in_bin_set]
+    return found, missing, unexpected
+
+
+def open_count(session: Session, *, actor: User, session_key: str, lock: bool = False) -> BinCount:
+    scan_session = _scan_session(session, key=session_key, actor=actor, task="count")
+    if not scan_session.count_id:
+        raise Invalid("No count is open: scan a bin label to start one.", code="no_count")
+    stmt = select(BinCount).where(BinCount.id == scan_session.count_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one()
+
+
+def count_summary(session: Session, *, actor: User, session_key: str) -> dict:
+    """Finish: found, missing and unexpected for the open count (nothing written)."""
+    count = open_count(session, actor=actor, session_key=session_key)
+    found, missing, unexpected = _count_sets(session, count)
+    return {
+        "count": count,
+        "bin": bin_label(_bin_with_warehouse(session, count.bin_id)),
+        "found": found,
+        "missing": missing,
+        "unexpected": unexpected,
+        "applied": count.status == "applied",
+    }
+
+
+def apply_count(session: Session, *, actor: User, session_key: str, count_id: int | None = None) -> dict:
+    """Apply a count's corrections as ledger movements, once: missing items
+    become missing; unexpected ones move into the counted bin (found if they
+    were missing, received if they were still expected). Sold or returned items
+    found on the shelf are listed for a supervisor, not changed."""
+    count = open_count(session, actor=actor, session_key=session_key, lock=True)
+    if count_id is not None and count.id != count_id:
+        raise Invalid("That count is no longer the open one: Finish again.", code="count_changed")
+    if count.status == "applied":
+        raise Invalid("This count was already applied.", code="count_applied")
+    target = _bin_with_warehouse(session, count.bin_id)
+    found, missing, unexpected = _count_sets(session, count)
+    ids = [i.id for i in missing + unexpected]
+    if ids:  # lock the rows we change (PostgreSQL); one statement for all of them
+        session.scalars(select(SerialItem.id).where(SerialItem.id.in_(ids)).with_for_update()).all()
+    note = f"count of bin {bin_label(target)} (#{count.id})"
+    done = {"marked_missing": [], "moved_in": [], "found": [], "received": [], "not_changed": []}
+    for item in missing:
+        if item.status == S.IN_STOCK:
+            items.transition(session, item, to_status=S.MISSING, kind=MovementKind.COUNTED, actor=actor, note=note)
+            done["marked_missing"].append(item.serial)
+        else:
+            done["not_changed"].append(f"{item.serial}: {human(item.status)}, check it by hand")
+    for item in unexpected:
+        if item.status in items.IN_A_BIN:
+            items.transition(session, item, to_status=item.status, kind=MovementKind.COUNTED,
+                             actor=actor, to_bin=target, note=note)
+            done["moved_in"].append(item.serial)
+        elif item.status == S.MISSING:
+            items.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND,
+                             actor=actor, to_bin=target, note=note)
+            done["found"].append(item.serial)
+        elif item.status == S.EXPECTED:
+            items.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED,
+                             actor=actor, to_bin=target, note=note)
+            item.received_at = utcnow()
+            done["received"].append(item.serial)
+        else:
+            done["not_changed"].append(f"{item.serial}: {human(item.status)}, give it to a supervisor")
+    count.status = "applied"
+    count.applied_at = utcnow()
+    count.summary = json.dumps(done)
+    return {"count": count, "bin": bin_label(target), "done": done, "found": found}
