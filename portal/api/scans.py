@@ -88,6 +88,11 @@ def _benchmark_endpoints(state):
         state.add_url_rule("/_bench/floor", endpoint="bench_floor", view_func=_floor, methods=["POST"])
 
 
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
 ITEM_SCHEMA = {
     "type": "object",
     "nullable": True,
@@ -147,9 +152,9 @@ OPENAPI_PATHS: dict = {
                         }
                     },
                 },
-                "401": {"description": "No or bad token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "403": {"description": "Role not allowed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "422": {"description": "Malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": _error("No or bad token"),
+                "403": _error("Role not allowed"),
+                "422": _error("Malformed request"),
             },
         }
     }

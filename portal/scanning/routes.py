@@ -194,7 +194,8 @@ def device_check():
          "expect": "a serial: SN-TEST-0001"},
         {"title": "Bin label (Code 128)", "text": bin_text, "image": barcode_image(bin_text),
          "expect": f"bin {example[0]}/{example[1]}"},
-        {"title": "GS1-128 (GTIN, expiry, batch, serial)", "text": "(01)09501101530003(17)281231(10)LOT42(21)SN-GS1-0001",
+        {"title": "GS1-128 (GTIN, expiry, batch, serial)",
+         "text": "(01)09501101530003(17)281231(10)LOT42(21)SN-GS1-0001",
          "image": barcode_image(gs1_data.replace("\x1d", "\xf1"), gs1=True),
          "expect": "serial SN-GS1-0001, GTIN 09501101530003, expiry 2028-12-31, batch LOT42"},
     ]

@@ -239,7 +239,14 @@ def record_scan(
     )
     session.add(log)
     session.flush()  # claims the id (see the module docstring)
-    scan = _Scan(session, log, actor, settings)
+    with session.no_autoflush:  # everything else is written by the one flush at commit
+        return _record(session, log, _Scan(session, log, actor, settings), raw=raw, session_key=session_key,
+                       warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
+                       defect_reason=defect_reason)
+
+
+def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, defect_reason) -> dict:
+    task, actor, settings = log.task, scan.actor, scan.settings
 
     if session_key is not None:
         scan.scan_session = _scan_session(session, key=session_key, actor=actor, task=task)

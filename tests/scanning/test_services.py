@@ -58,9 +58,13 @@ def test_put_away_refusals_say_why_and_what_to_do(floor, scan):
     defective = floor.item(status="defective")
     scan("put_away", floor.label(floor.bin_a))
     cases = {
-        "NO-SUCH-SERIAL": "Unknown serial NO-SUCH-SERIAL: it is on no supplier list. Put it aside and tell the receiving desk.",
+        "NO-SUCH-SERIAL": (
+            "Unknown serial NO-SUCH-SERIAL: it is on no supplier list. Put it aside and tell the receiving desk."
+        ),
         sold.serial: f"{sold.serial} was sold (order SO-1): it cannot be put away. Give it to a supervisor.",
-        returned.serial: f"{returned.serial} was returned to the supplier: it cannot be put away. Give it to a supervisor.",
+        returned.serial: (
+            f"{returned.serial} was returned to the supplier: it cannot be put away. Give it to a supervisor."
+        ),
         defective.serial: f"{defective.serial} is flagged defective: it cannot be put away. Take it to quarantine.",
     }
     before = floor.session.scalar(select(func.count()).select_from(Movement))
@@ -174,7 +178,9 @@ def test_ship_refusals(floor, scan):
     missing = floor.item(status="missing")
     sold = floor.item(status="sold")
     scan("ship", "SO-9")
-    assert scan("ship", expected.serial)["message"] == f"{expected.serial} has not been received yet: it cannot be shipped."
+    assert scan("ship", expected.serial)["message"] == (
+        f"{expected.serial} has not been received yet: it cannot be shipped."
+    )
     assert "flagged defective" in scan("ship", defective.serial)["message"]
     assert "marked missing" in scan("ship", missing.serial)["message"]
     assert "was sold" in scan("ship", sold.serial)["message"]
@@ -267,7 +273,9 @@ def test_count_finds_missing_and_unexpected_then_applies_corrections(floor, scan
     not_received = floor.item(status="expected")
     sold = floor.item(status="sold")
     key = "count-session-0001"
-    assert scan("count", here_1.serial, key=key)["message"] == "Scan a bin label first: serials go into the last bin scanned."
+    assert scan("count", here_1.serial, key=key)["message"] == (
+        "Scan a bin label first: serials go into the last bin scanned."
+    )
     scan("count", floor.label(floor.bin_a), key=key)
     for item in (here_1, here_2, elsewhere, was_missing, not_received, sold):
         assert scan("count", item.serial, key=key)["result"] in ("accepted", "warning")
