@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import Movement, utcnow
+from ..models import utcnow
 
 TASK_NAMES = ("put_away", "move", "count", "ship", "defect", "lookup", "undo")
 RESULTS = ("pending", "accepted", "warning", "refused")
@@ -62,7 +62,8 @@ class BinCount(db.Model):
 class ScanLog(db.Model):
     """Every scan, keyed by the id the page made for it. The row is written at
     the start of the scan (claiming the id) and holds the first answer, so a
-    scan sent again gets that answer back and records nothing new."""
+    scan sent again gets that answer back and records nothing new. The
+    movement a scan wrote carries the same client scan id."""
 
     __tablename__ = "scan_log"
     __table_args__ = (
@@ -84,10 +85,6 @@ class ScanLog(db.Model):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("serial_items.id"))
     bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
     count_id: Mapped[int | None] = mapped_column(ForeignKey("bin_counts.id"))
-    movement_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
     undone_at: Mapped[datetime | None] = mapped_column(DateTime)
     answer: Mapped[str | None] = mapped_column(Text)  # the JSON answer, returned again on a resend
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    # lets one flush insert the movement and then point the log row at it
-    movement: Mapped[Movement | None] = relationship(lazy="raise")

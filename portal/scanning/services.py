@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..errors import Invalid
@@ -44,6 +44,8 @@ from ..models import (
 )
 from . import barcodes
 from .models import BinCount, ScanLog, ScanSession
+
+SCAN_LOG = ScanLog.__table__
 
 S = ItemStatus
 ACCEPTED, WARNING, REFUSED = "accepted", "warning", "refused"
@@ -159,10 +161,29 @@ def find_bin(session: Session, label: barcodes.BinLabel) -> tuple[Bin | None, st
 # --- the scan -------------------------------------------------------------------------
 
 
+class _LogRow:
+    """The scan log row of the scan in progress, written with two plain
+    statements (claim, then answer) rather than through the ORM's unit of work."""
+
+    def __init__(self, *, id: int, client_scan_id: str, task: str, code: str, at):  # noqa: A002
+        self.id, self.client_scan_id, self.task, self.code, self.at = id, client_scan_id, task, code, at
+        self.session_id = self.count_id = self.item_id = self.bin_id = None
+
+
+def _claim(session: Session, *, scan_id: str, actor: User, task: str, code: str) -> _LogRow:
+    """INSERT the scan log row: claims the client scan id (a resend fails here)."""
+    at = utcnow()
+    result = session.execute(
+        insert(SCAN_LOG).values(client_scan_id=scan_id, user_id=actor.id, task=task, code=code,
+                                result="pending", at=at)
+    )
+    return _LogRow(id=result.inserted_primary_key[0], client_scan_id=scan_id, task=task, code=code, at=at)
+
+
 class _Scan:
     """One scan in progress: the log row it fills in and what it answers."""
 
-    def __init__(self, session: Session, log: ScanLog, actor: User, settings: ScanSettings):
+    def __init__(self, session: Session, log: _LogRow, actor: User, settings: ScanSettings):
         self.session = session
         self.log = log
         self.actor = actor
@@ -175,7 +196,6 @@ class _Scan:
 
     def answer(self, result: str, message: str, *, kind: str = "serial", undoable: bool = False) -> dict:
         log = self.log
-        log.result, log.message = result, message
         if self.item is not None:
             log.item_id = self.item.id
         if self.target is not None:
@@ -189,7 +209,7 @@ class _Scan:
             "message": message,
             "item": item_facts(self.item) if self.item is not None else None,
             "undoable": undoable and result != REFUSED,
-            "at": (log.at or utcnow()).isoformat(timespec="seconds"),
+            "at": log.at.isoformat(timespec="seconds"),
         }
         if self.scan_session is not None:
             body["context"] = {
@@ -198,7 +218,12 @@ class _Scan:
                 "counting": bool(self.scan_session.count_id),
             }
         body.update(self.extra)
-        log.answer = json.dumps(body)
+        self.session.execute(
+            update(SCAN_LOG).where(SCAN_LOG.c.id == log.id).values(
+                result=result, message=message, item_id=log.item_id, bin_id=log.bin_id,
+                session_id=log.session_id, count_id=log.count_id, answer=json.dumps(body),
+            )
+        )
         return body
 
     def refused(self, message: str, **kw) -> dict:
@@ -229,16 +254,7 @@ def record_scan(
     if task not in SCAN_TASKS:
         raise Invalid(f"Unknown scan task {task!r}.", code="invalid_task")
     raw = code if isinstance(code, str) else ""
-    log = ScanLog(
-        client_scan_id=scan_id,
-        user_id=actor.id,
-        task=task,
-        code=barcodes.printable(raw.strip("\r\n"))[:200],
-        result="pending",
-        at=utcnow(),
-    )
-    session.add(log)
-    session.flush()  # claims the id (see the module docstring)
+    log = _claim(session, scan_id=scan_id, actor=actor, task=task, code=barcodes.printable(raw.strip("\r\n"))[:200])
     with session.no_autoflush:  # everything else is written by the one flush at commit
         return _record(session, log, _Scan(session, log, actor, settings), raw=raw, session_key=session_key,
                        warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
@@ -401,11 +417,7 @@ def _refusal_for(item: SerialItem, *, doing: str) -> str | None:
 
 
 def _transition(scan: _Scan, item: SerialItem, **kwargs):
-    movement = items.transition(
-        scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id, **kwargs
-    )
-    scan.log.movement = movement
-    return movement
+    return items.transition(scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id, **kwargs)
 
 
 def _put_away(scan: _Scan, item: SerialItem) -> dict:
@@ -546,9 +558,6 @@ def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
         scan.session, item, reason_code=reason, stage_found=STAGE_BY_STATUS[S(item.status)],
         actor=scan.actor, to_bin=quarantine, client_scan_id=scan.log.client_scan_id,
     )
-    scan.log.movement = next(
-        m for m in scan.session.new if isinstance(m, Movement) and m.client_scan_id == scan.log.client_scan_id
-    )
     return scan.answer(
         ACCEPTED, f"{item.serial} flagged defective ({human(reason)}): take it to {bin_label(quarantine)}.",
         undoable=True,
@@ -576,18 +585,18 @@ def undo_scan(
     movement (or, in a count, the scan no longer counts). Only while nothing
     else has happened to the item since."""
     scan_id = clean_scan_id(client_scan_id)
-    log = ScanLog(client_scan_id=scan_id, user_id=actor.id, task="undo", code="undo", result="pending", at=utcnow())
-    session.add(log)
-    session.flush()
+    target_id = target_scan_id.strip() if isinstance(target_scan_id, str) else ""
+    log = _claim(session, scan_id=scan_id, actor=actor, task="undo", code="undo")
     scan = _Scan(session, log, actor, ScanSettings())
     scan.extra["page_task"] = page_task
-    target_id = target_scan_id.strip() if isinstance(target_scan_id, str) else ""
-    target = session.scalars(
-        select(ScanLog).where(ScanLog.client_scan_id == target_id, ScanLog.user_id == actor.id).with_for_update()
+    target = session.execute(
+        select(SCAN_LOG).where(SCAN_LOG.c.client_scan_id == target_id, SCAN_LOG.c.user_id == actor.id)
+        .with_for_update()
     ).first()
     if target is None or target.result not in (ACCEPTED, WARNING) or target.item_id is None:
         return scan.refused("Nothing to undo.", kind="undo")
-    log.code = f"undo {target.code}"[:200]
+    log.code = f"undo {target.code}"[:190]
+    session.execute(update(SCAN_LOG).where(SCAN_LOG.c.id == log.id).values(code=log.code))
     log.session_id = target.session_id
     if target.undone_at is not None:
         return scan.refused(f"{target.code} was already undone.", kind="undo")
@@ -597,23 +606,24 @@ def undo_scan(
         ).with_for_update(of=SerialItem)
     ).first()
     scan.item = item
-    if target.movement_id is None:
+    mark_undone = update(SCAN_LOG).where(SCAN_LOG.c.id == target.id).values(undone_at=utcnow())
+    made = session.scalar(select(Movement.id).where(Movement.client_scan_id == target.client_scan_id))
+    if made is None:
         if target.task != "count":
             return scan.refused(f"{item.serial}: that scan changed nothing, so there is nothing to undo.", kind="undo")
-        target.undone_at = utcnow()
+        session.execute(mark_undone)
         return scan.answer(ACCEPTED, f"{item.serial} no longer counted.", kind="undo")
     latest = session.scalar(
         select(Movement.id).where(Movement.item_id == item.id).order_by(Movement.id.desc()).limit(1)
     )
-    if latest != target.movement_id:
+    if latest != made:
         return scan.refused(
             f"{item.serial} has changed since that scan: it can no longer be undone here. "
             "Scan it again where it belongs.",
             kind="undo",
         )
-    movement = items.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
-    log.movement = movement
-    target.undone_at = utcnow()
+    items.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
+    session.execute(mark_undone)
     where = f"back in {bin_label(item.bin)}" if item.bin is not None else human(item.status)
     return scan.answer(ACCEPTED, f"Undone: {item.serial} is {human(item.status)}, {where}.", kind="undo")
 
