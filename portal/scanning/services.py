@@ -1,19 +1,22 @@
 """Scan use cases: one function per scan, called by the scan pages, the JSON API
 and the benchmark alike. No commits here: the request commits once.
 
-A scan is one short transaction with a fixed number of SQL statements:
+A scan is one short transaction with a fixed number of SQL statements (a move
+from a page: 8 plus the login's user look-up), whatever the database size:
 
 1. INSERT the scan log row: this claims the client scan id (a resend fails
    here with the unique constraint; the caller then returns the stored first
    answer). On SQLite the first write also takes the database's write lock, so
    the reads that follow see the latest state.
-2. SELECT the scan session (sticky bin, order, count) — pages only.
+2. SELECT the scan session (sticky bin, order, count) — pages only; the API
+   names its bin instead (SELECT the bin).
 3. SELECT the target bin (when the task has one).
 4. SELECT the item by ``serial_key`` with its product, bin and receipt,
    locking its row (``FOR UPDATE OF serial_items`` on PostgreSQL).
-5. SELECT "already scanned in this session?".
+5. SELECT "already scanned in this session?" (pages only).
 6. (ship) SELECT an older unit of the SKU still in stock.
-7. At commit: UPDATE the item, INSERT the movement, UPDATE the scan log row.
+7. UPDATE the scan log row with the answer; at commit the ORM's one flush
+   UPDATEs the item and INSERTs its movement (``transition()``).
 """
 
 from __future__ import annotations

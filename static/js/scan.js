@@ -204,6 +204,13 @@
     queueStatus.setAttribute("data-waiting", String(waiting));
   }
 
+  // The words of an error page or fragment (parsed inertly: nothing loads or runs).
+  function textOf(html) {
+    var doc = new DOMParser().parseFromString(html || "", "text/html");
+    var main = doc.querySelector("main") || doc.body;
+    return (main ? main.textContent : "").replace(/\s+/g, " ").trim().slice(0, 300);
+  }
+
   // --- sending, one at a time -------------------------------------------------------
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -238,8 +245,12 @@
           "Your scans are kept and will be sent.");
         return "wait";
       }
-      if (response.status === 400 || response.status === 502 || response.status === 503 ||
-          response.status === 504 || response.status === 0) {
+      if (response.status === 400) {  // the page's CSRF token expired: reloading fixes it
+        showBanner("refused", "This page has expired: reload it. Your scans are kept and will be sent.");
+        return "wait";
+      }
+      if (response.status === 502 || response.status === 503 || response.status === 504 ||
+          response.status === 0) {
         showBanner("warning", "The portal cannot take scans right now; they are kept and will be sent.");
         return "wait";
       }
@@ -256,8 +267,9 @@
             if (entry.kind === "undo" && answer.result !== "refused") { markUndone(entry.target); }
           }
         } else {
-          var message = "Not recorded: " + (response.status === 403 ? "your role may not do this."
-            : "the portal answered with an error (" + response.status + "). Scan it again.");
+          var said = textOf(html);
+          var message = "Not recorded: " + (said || "the portal answered with an error (" +
+            response.status + ").") + " Scan it again.";
           refusedRow(entry, message);
           feedback("refused", message);
         }
@@ -397,9 +409,7 @@
       if (response.ok) {
         countResult.innerHTML = html;
       } else {
-        var holder = document.createElement("div");
-        holder.innerHTML = html;
-        feedback("refused", holder.textContent.trim() || "The count could not be finished.");
+        feedback("refused", textOf(html) || "The count could not be finished.");
       }
     });
   }

@@ -121,3 +121,29 @@ def test_scans_made_without_network_wait_survive_a_reload_and_arrive_exactly_onc
     expect(page.locator("#queue-status")).to_be_hidden()
     assert received_in_order(app, put_away_floor) == offline
     assert page.evaluate("document.activeElement.id") == "scan-code"
+
+
+def test_device_check_shows_what_the_scanner_sends_and_camera_explains_itself(
+    page, live_server, make_user, browser_login
+):
+    user = make_user(role="operator")
+    browser_login(page, live_server, user)
+    page.goto(f"{live_server}/scan/device-check")
+    expect(page.locator("#check-code")).to_be_focused()
+    expect(page.locator(".test-code img")).to_have_count(3)
+    page.keyboard.type("BIN:WH1/A-01", delay=5)
+    page.keyboard.press("Enter")
+    row = page.locator("#check-log tr").first
+    expect(row).to_contain_text("BIN:WH1/A-01")
+    expect(row).to_contain_text("Enter")
+    expect(row).to_contain_text("A bin label: WH1/A-01")
+
+    page.goto(f"{live_server}/scan/lookup")
+    expect(page.locator("#scan-code")).to_be_focused()
+    page.click("#camera-button")  # Chromium on Linux has no BarcodeDetector
+    expect(page.locator("#scan-banner")).to_contain_text("BarcodeDetector")
+    expect(page.locator("#scan-code")).to_be_focused()
+    assert page.locator("#scan-code").get_attribute("inputmode") == "none"
+    page.click("#keyboard-button")
+    assert page.locator("#scan-code").get_attribute("inputmode") == "text"
+    expect(page.locator("#scan-code")).to_be_focused()
