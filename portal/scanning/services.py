@@ -40,6 +40,8 @@ from ..models import (
     ItemStatus,
     Movement,
     MovementKind,
+    Product,
+    Receipt,
     SerialItem,
     User,
     Warehouse,
@@ -104,15 +106,37 @@ def human(status: str) -> str:
     return status.replace("_", " ")
 
 
-def item_facts(item: SerialItem) -> dict:
+@dataclass
+class ItemFacts:
+    """What the scan path reads about an item besides the row itself, fetched
+    in the same statement (plain columns: cheaper than loading related objects)."""
+
+    sku: str
+    product: str
+    warranty_months: int
+    bin_id: int | None
+    bin_label: str | None
+    receipt: str | None
+    receipt_warehouse_id: int | None
+
+
+def current_bin_label(item: SerialItem, facts: ItemFacts) -> str | None:
+    if not item.bin_id:
+        return None
+    if item.bin_id == facts.bin_id:
+        return facts.bin_label
+    return bin_label(item.__dict__.get("bin") or item.bin)  # the bin transition() just set
+
+
+def item_facts(item: SerialItem, facts: ItemFacts) -> dict:
     """What an answer says about an item (the API's ``item``)."""
     return {
         "serial": item.serial,
-        "sku": item.product.sku,
-        "product": item.product.name,
+        "sku": facts.sku,
+        "product": facts.product,
         "status": item.status,
-        "bin": bin_label(item.bin) if item.bin_id else None,
-        "receipt": item.receipt.reference if item.receipt_id and item.receipt else None,
+        "bin": current_bin_label(item, facts),
+        "receipt": facts.receipt,
         "order_ref": item.order_ref,
         "sold_at": item.sold_at.date().isoformat() if item.sold_at else None,
         "warranty_ends_on": item.warranty_ends_on.isoformat() if item.warranty_ends_on else None,
@@ -127,20 +151,27 @@ def _bin_with_warehouse(session: Session, bin_id: int) -> Bin | None:
     return session.scalars(select(Bin).options(joinedload(Bin.warehouse)).where(Bin.id == bin_id)).first()
 
 
-def _locked_item(session: Session, key: str) -> SerialItem | None:
-    """The item by its unique serial key, row-locked on PostgreSQL, with what an
+def _locked_item(session: Session, condition) -> tuple[SerialItem, ItemFacts] | tuple[None, None]:
+    """The item (by its unique serial key), row-locked on PostgreSQL, with what an
     answer shows, in one statement."""
-    return session.scalars(
-        select(SerialItem)
-        .where(SerialItem.serial_key == key)
-        .options(
-            joinedload(SerialItem.product, innerjoin=True),
-            joinedload(SerialItem.bin).joinedload(Bin.warehouse),
-            joinedload(SerialItem.receipt),
+    row = session.execute(
+        select(
+            SerialItem, Product.sku, Product.name, Product.warranty_months,
+            Bin.code, Warehouse.code, Receipt.reference, Receipt.warehouse_id,
         )
+        .join(Product, SerialItem.product_id == Product.id)
+        .outerjoin(Bin, SerialItem.bin_id == Bin.id)
+        .outerjoin(Warehouse, Bin.warehouse_id == Warehouse.id)
+        .outerjoin(Receipt, SerialItem.receipt_id == Receipt.id)
+        .where(condition)
         .with_for_update(of=SerialItem)
         .execution_options(populate_existing=True)
     ).first()
+    if row is None:
+        return None, None
+    item, sku, name, warranty, bin_code, warehouse_code, receipt, receipt_warehouse = row
+    label = f"{warehouse_code}/{bin_code}" if bin_code else None
+    return item, ItemFacts(sku, name, warranty or 0, item.bin_id, label, receipt, receipt_warehouse)
 
 
 def find_bin(session: Session, label: barcodes.BinLabel) -> tuple[Bin | None, str | None]:
@@ -195,6 +226,7 @@ class _Scan:
         self.target: Bin | None = None
         self.order_ref: str | None = None
         self.item: SerialItem | None = None
+        self.facts: ItemFacts | None = None
         self.extra: dict = {}
 
     def answer(self, result: str, message: str, *, kind: str = "serial", undoable: bool = False) -> dict:
@@ -210,7 +242,7 @@ class _Scan:
             "kind": kind,
             "result": result,
             "message": message,
-            "item": item_facts(self.item) if self.item is not None else None,
+            "item": item_facts(self.item, self.facts) if self.item is not None else None,
             "undoable": undoable and result != REFUSED,
             "at": log.at.isoformat(timespec="seconds"),
         }
@@ -384,7 +416,7 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: st
     if task == "ship" and not scan.order_ref:
         return scan.refused("Scan or type the order reference first.")
     key = read.serial.upper()
-    item = _locked_item(scan.session, key)
+    item, scan.facts = _locked_item(scan.session, SerialItem.serial_key == key)
     if item is None:
         what = f"{read.serial} (GTIN {read.gtin})" if read.gtin else read.serial
         return scan.refused(
@@ -431,7 +463,7 @@ def _put_away(scan: _Scan, item: SerialItem) -> dict:
     if item.status == S.EXPECTED:
         _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED, to_bin=target)
         item.received_at = utcnow()
-        receipt = f" (receipt {item.receipt.reference})" if item.receipt is not None else ""
+        receipt = f" (receipt {scan.facts.receipt})" if scan.facts.receipt else ""
         return scan.answer(ACCEPTED, f"{item.serial} received into {bin_label(target)}{receipt}.", undoable=True)
     if item.status == S.MISSING:
         _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
@@ -441,7 +473,7 @@ def _put_away(scan: _Scan, item: SerialItem) -> dict:
     # in stock already
     if item.bin_id == target.id:
         return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
-    was = bin_label(item.bin)
+    was = scan.facts.bin_label
     _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.MOVED, to_bin=target)
     return scan.answer(
         WARNING, f"{item.serial} was already in stock in {was}: moved to {bin_label(target)}.", undoable=True
@@ -462,7 +494,7 @@ def _move(scan: _Scan, item: SerialItem) -> dict:
         )
     if item.bin_id == target.id:
         return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
-    was = bin_label(item.bin)
+    was = scan.facts.bin_label
     _transition(scan, item, to_status=item.status, kind=MovementKind.MOVED, to_bin=target)
     return scan.answer(ACCEPTED, f"{item.serial} moved from {was} to {bin_label(target)}.", undoable=True)
 
@@ -471,7 +503,7 @@ def _count(scan: _Scan, item: SerialItem) -> dict:
     target = scan.target
     if item.bin_id == target.id and item.status in items.IN_A_BIN:
         return scan.answer(ACCEPTED, f"{item.serial} counted.", undoable=True)
-    where = f"in {bin_label(item.bin)}" if item.bin_id else human(item.status)
+    where = f"in {scan.facts.bin_label}" if item.bin_id else human(item.status)
     return scan.answer(
         WARNING, f"{item.serial} counted, but the system has it {where}: Finish lists it as unexpected.",
         undoable=True,
@@ -491,7 +523,7 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
     if older is not None:
         older_serial, older_bin, older_wh = older
         warning = (
-            f"An older {item.product.sku} is in stock: {older_serial} in {older_wh}/{older_bin} "
+            f"An older {scan.facts.sku} is in stock: {older_serial} in {older_wh}/{older_bin} "
             "(first in, first out)."
         )
         if scan.settings.fifo_enforced:
@@ -501,7 +533,7 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
     _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=f"order {scan.order_ref}")
     item.sold_at = now
     item.order_ref = scan.order_ref
-    item.warranty_ends_on = add_months(now.date(), item.product.warranty_months or 0)
+    item.warranty_ends_on = add_months(now.date(), scan.facts.warranty_months)
     shipped = f"{item.serial} shipped on order {scan.order_ref}; warranty until {item.warranty_ends_on:%Y-%m-%d}."
     if warning:
         scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
@@ -548,7 +580,7 @@ def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
     warehouse_id = (
         (scan.target.warehouse_id if scan.target else None)
         or item.warehouse_id
-        or (item.receipt.warehouse_id if item.receipt is not None else None)
+        or scan.facts.receipt_warehouse_id
     )
     if warehouse_id is None:
         return scan.refused(f"{item.serial}: no warehouse known for it. Ask a supervisor.")
@@ -568,9 +600,9 @@ def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
 
 
 def _lookup(scan: _Scan, item: SerialItem) -> dict:
-    facts = [item.product.sku, item.product.name, human(item.status)]
+    facts = [scan.facts.sku, scan.facts.product, human(item.status)]
     if item.bin_id:
-        facts.append(f"bin {bin_label(item.bin)}")
+        facts.append(f"bin {scan.facts.bin_label}")
     if item.order_ref:
         facts.append(f"order {item.order_ref}")
     if item.received_at:
@@ -603,11 +635,7 @@ def undo_scan(
     log.session_id = target.session_id
     if target.undone_at is not None:
         return scan.refused(f"{target.code} was already undone.", kind="undo")
-    item = session.scalars(
-        select(SerialItem).where(SerialItem.id == target.item_id).options(
-            joinedload(SerialItem.product, innerjoin=True), joinedload(SerialItem.bin).joinedload(Bin.warehouse)
-        ).with_for_update(of=SerialItem)
-    ).first()
+    item, scan.facts = _locked_item(session, SerialItem.id == target.item_id)
     scan.item = item
     mark_undone = update(SCAN_LOG).where(SCAN_LOG.c.id == target.id).values(undone_at=utcnow())
     made = session.scalar(select(Movement.id).where(Movement.client_scan_id == target.client_scan_id))
@@ -627,7 +655,7 @@ def undo_scan(
         )
     items.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
     session.execute(mark_undone)
-    where = f"back in {bin_label(item.bin)}" if item.bin is not None else human(item.status)
+    where = f"back in {current_bin_label(item, scan.facts)}" if item.bin_id else human(item.status)
     return scan.answer(ACCEPTED, f"Undone: {item.serial} is {human(item.status)}, {where}.", kind="undo")
 
 
