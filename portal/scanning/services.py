@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from ..errors import Invalid
 from ..items import services as items
@@ -51,6 +51,8 @@ from . import barcodes
 from .models import BinCount, ScanLog, ScanSession
 
 SCAN_LOG = ScanLog.__table__
+_CLAIM = insert(SCAN_LOG)
+_ANSWER = update(SCAN_LOG).where(SCAN_LOG.c.id == bindparam("log_id"))
 
 S = ItemStatus
 ACCEPTED, WARNING, REFUSED = "accepted", "warning", "refused"
@@ -145,16 +147,13 @@ def item_facts(item: SerialItem, facts: ItemFacts) -> dict:
 
 
 # --- reads used on the scan path ------------------------------------------------------
+# Built once, run with parameters: building a statement costs more CPU than running it.
+
+_BIN_BY_ID = select(Bin).options(joinedload(Bin.warehouse)).where(Bin.id == bindparam("bin_id"))
 
 
-def _bin_with_warehouse(session: Session, bin_id: int) -> Bin | None:
-    return session.scalars(select(Bin).options(joinedload(Bin.warehouse)).where(Bin.id == bin_id)).first()
-
-
-def _locked_item(session: Session, condition) -> tuple[SerialItem, ItemFacts] | tuple[None, None]:
-    """The item (by its unique serial key), row-locked on PostgreSQL, with what an
-    answer shows, in one statement."""
-    row = session.execute(
+def _item_statement(condition):
+    return (
         select(
             SerialItem, Product.sku, Product.name, Product.warranty_months,
             Bin.code, Warehouse.code, Receipt.reference, Receipt.warehouse_id,
@@ -166,7 +165,57 @@ def _locked_item(session: Session, condition) -> tuple[SerialItem, ItemFacts] | 
         .where(condition)
         .with_for_update(of=SerialItem)
         .execution_options(populate_existing=True)
-    ).first()
+    )
+
+
+_ITEM_BY_KEY = _item_statement(SerialItem.serial_key == bindparam("key"))
+_ITEM_BY_ID = _item_statement(SerialItem.id == bindparam("item_id"))
+_BIN_BY_CODE = (
+    select(Bin).join(Bin.warehouse).options(contains_eager(Bin.warehouse))
+    .where(Bin.code == bindparam("bin_code")).limit(2)
+)
+_BIN_BY_LABEL = (
+    select(Bin).join(Bin.warehouse).options(contains_eager(Bin.warehouse))
+    .where(Bin.code == bindparam("bin_code"), Warehouse.code == bindparam("warehouse_code")).limit(2)
+)
+_SESSION_BY_KEY = select(ScanSession).where(ScanSession.key == bindparam("key"))
+
+
+def _already_scanned_statement(*, in_count: bool, same_bin: bool):
+    stmt = select(ScanLog.id).where(
+        ScanLog.item_id == bindparam("item_id"),
+        ScanLog.result.in_((ACCEPTED, WARNING)),
+        ScanLog.undone_at.is_(None),
+        ScanLog.task == bindparam("task"),
+        ScanLog.id != bindparam("log_id"),
+    )
+    if in_count:
+        stmt = stmt.where(ScanLog.count_id == bindparam("count_id"))
+    else:
+        stmt = stmt.where(ScanLog.session_id == bindparam("session_id"))
+    if same_bin:
+        stmt = stmt.where(ScanLog.bin_id == bindparam("bin_id"))
+    return stmt.limit(1)
+
+
+_ALREADY_SCANNED = {
+    (in_count, same_bin): _already_scanned_statement(in_count=in_count, same_bin=same_bin)
+    for in_count in (False, True)
+    for same_bin in (False, True)
+}
+
+
+def _bin_with_warehouse(session: Session, bin_id: int) -> Bin | None:
+    return session.scalars(_BIN_BY_ID, {"bin_id": bin_id}).first()
+
+
+def _locked_item(session: Session, *, key: str | None = None, item_id: int | None = None):
+    """The item (by its unique serial key, or id), row-locked on PostgreSQL, with
+    what an answer shows, in one statement. Returns (item, facts) or (None, None)."""
+    if key is not None:
+        row = session.execute(_ITEM_BY_KEY, {"key": key}).first()
+    else:
+        row = session.execute(_ITEM_BY_ID, {"item_id": item_id}).first()
     if row is None:
         return None, None
     item, sku, name, warranty, bin_code, warehouse_code, receipt, receipt_warehouse = row
@@ -176,10 +225,12 @@ def _locked_item(session: Session, condition) -> tuple[SerialItem, ItemFacts] | 
 
 def find_bin(session: Session, label: barcodes.BinLabel) -> tuple[Bin | None, str | None]:
     """The bin a label names, or (None, why not)."""
-    stmt = select(Bin).join(Bin.warehouse).options(joinedload(Bin.warehouse)).where(Bin.code == label.bin_code)
     if label.warehouse_code:
-        stmt = stmt.where(Warehouse.code == label.warehouse_code)
-    found = session.scalars(stmt.limit(2)).all()
+        found = session.scalars(
+            _BIN_BY_LABEL, {"bin_code": label.bin_code, "warehouse_code": label.warehouse_code}
+        ).all()
+    else:
+        found = session.scalars(_BIN_BY_CODE, {"bin_code": label.bin_code}).all()
     if not found:
         return None, f"No bin {label.label}. Check the label, or ask for the bin to be set up."
     if len(found) > 1:
@@ -208,8 +259,8 @@ def _claim(session: Session, *, scan_id: str, actor: User, task: str, code: str)
     """INSERT the scan log row: claims the client scan id (a resend fails here)."""
     at = utcnow()
     result = session.execute(
-        insert(SCAN_LOG).values(client_scan_id=scan_id, user_id=actor.id, task=task, code=code,
-                                result="pending", at=at)
+        _CLAIM, {"client_scan_id": scan_id, "user_id": actor.id, "task": task, "code": code,
+                 "result": "pending", "at": at},
     )
     return _LogRow(id=result.inserted_primary_key[0], client_scan_id=scan_id, task=task, code=code, at=at)
 
@@ -254,10 +305,10 @@ class _Scan:
             }
         body.update(self.extra)
         self.session.execute(
-            update(SCAN_LOG).where(SCAN_LOG.c.id == log.id).values(
-                result=result, message=message, item_id=log.item_id, bin_id=log.bin_id,
-                session_id=log.session_id, count_id=log.count_id, answer=json.dumps(body),
-            )
+            _ANSWER,
+            {"log_id": log.id, "result": result, "message": message, "item_id": log.item_id,
+             "bin_id": log.bin_id, "session_id": log.session_id, "count_id": log.count_id,
+             "answer": json.dumps(body)},
         )
         return body
 
@@ -334,7 +385,7 @@ def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, o
 
 def _scan_session(session: Session, *, key: str, actor: User, task: str) -> ScanSession:
     key = clean_session_key(key)
-    found = session.scalars(select(ScanSession).where(ScanSession.key == key)).first()
+    found = session.scalars(_SESSION_BY_KEY, {"key": key}).first()
     if found is None:
         found = ScanSession(key=key, user_id=actor.id, task=task)
         session.add(found)
@@ -391,20 +442,13 @@ def _order_scanned(scan: _Scan, text: str) -> dict:
 def _already_scanned(scan: _Scan, item: SerialItem, *, same_bin: bool = False) -> bool:
     if scan.scan_session is None:
         return False
-    stmt = select(ScanLog.id).where(
-        ScanLog.item_id == item.id,
-        ScanLog.result.in_((ACCEPTED, WARNING)),
-        ScanLog.undone_at.is_(None),
-        ScanLog.task == scan.log.task,
-        ScanLog.id != scan.log.id,
-    )
-    if scan.log.task == "count":
-        stmt = stmt.where(ScanLog.count_id == scan.log.count_id)
-    else:
-        stmt = stmt.where(ScanLog.session_id == scan.scan_session.id)
-    if same_bin and scan.target is not None:
-        stmt = stmt.where(ScanLog.bin_id == scan.target.id)
-    return scan.session.scalar(stmt.limit(1)) is not None
+    same_bin = same_bin and scan.target is not None
+    stmt = _ALREADY_SCANNED[(scan.log.task == "count", same_bin)]
+    params = {
+        "item_id": item.id, "task": scan.log.task, "log_id": scan.log.id, "count_id": scan.log.count_id,
+        "session_id": scan.scan_session.id, "bin_id": scan.target.id if same_bin else None,
+    }
+    return scan.session.scalar(stmt, params) is not None
 
 
 def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: str | None) -> dict:
@@ -416,7 +460,7 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: st
     if task == "ship" and not scan.order_ref:
         return scan.refused("Scan or type the order reference first.")
     key = read.serial.upper()
-    item, scan.facts = _locked_item(scan.session, SerialItem.serial_key == key)
+    item, scan.facts = _locked_item(scan.session, key=key)
     if item is None:
         what = f"{read.serial} (GTIN {read.gtin})" if read.gtin else read.serial
         return scan.refused(
@@ -635,7 +679,7 @@ def undo_scan(
     log.session_id = target.session_id
     if target.undone_at is not None:
         return scan.refused(f"{target.code} was already undone.", kind="undo")
-    item, scan.facts = _locked_item(session, SerialItem.id == target.item_id)
+    item, scan.facts = _locked_item(session, item_id=target.item_id)
     scan.item = item
     mark_undone = update(SCAN_LOG).where(SCAN_LOG.c.id == target.id).values(undone_at=utcnow())
     made = session.scalar(select(Movement.id).where(Movement.client_scan_id == target.client_scan_id))

@@ -114,3 +114,35 @@ def test_openapi_documents_the_scan_endpoint(app):
 
 def test_benchmark_floor_endpoint_is_absent_unless_configured(app):
     assert "api.bench_floor" not in app.view_functions
+
+
+def test_api_scan_runs_a_fixed_number_of_statements(api, app):
+    from sqlalchemy import event
+
+    def statements(serial):
+        seen = []
+        with app.app_context():
+            engine = db.engine
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            answer = api(body(action="move", serial=serial, warehouse="WH1", bin="A-01")).get_json()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert answer["result"] in ("accepted", "warning"), answer
+        return len(seen)
+
+    small = statements("API-STOCK-1")
+    with app.app_context():
+        s = db.session
+        product = factories.product(s)
+        supplier = factories.supplier(s)
+        for n in range(200):
+            factories.item(s, serial=f"API-BULK-{n:03d}", status="in_stock", product_id=product.id,
+                           supplier_id=supplier.id)
+        s.commit()
+    assert statements("API-BULK-150") == small
+    assert small <= 9  # token, its user, claim, bin, item, update item, movement, answer (+ commit)
