@@ -321,7 +321,7 @@
     entry.session = sessionKey();
     entry.at = new Date().toISOString();
     enqueue(entry);
-    pendingRow(entry, busy || loadQueue().length > 1);
+    pendingRow(entry, retryTimer !== null || navigator.onLine === false);
     updateQueueStatus();
     pump();
   }
