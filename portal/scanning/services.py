@@ -408,9 +408,9 @@ def _bin_scanned(scan: _Scan, read: barcodes.BinLabel) -> dict:
             select(func.count()).select_from(SerialItem).where(SerialItem.bin_id == found.id)
         )
         return scan.answer(ACCEPTED, f"Bin {bin_label(found)}: {count} item(s) in it.", kind="bin")
+    if scan.scan_session is None:  # the API names its bin in "bin"; "serial" must be a serial
+        return scan.refused(f"That is a bin label ({read.label}), not a serial.", kind="bin")
     scan.target = found
-    if scan.scan_session is None:
-        return scan.answer(ACCEPTED, f"Bin {bin_label(found)}.", kind="bin")
     scan.scan_session.bin_id = found.id
     if task == "count":
         count = BinCount(bin_id=found.id, user_id=scan.actor.id, status="open")

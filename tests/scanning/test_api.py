@@ -59,6 +59,11 @@ def test_a_refused_scan_is_200_with_refused(api):
     assert unknown_bin["result"] == "refused" and "No bin WH1/Z-99" in unknown_bin["message"]
 
 
+def test_a_bin_label_is_not_a_serial(api):
+    answer = api(body(action="move", serial="BIN:WH1/A-01", warehouse="WH1", bin="A-01")).get_json()
+    assert answer["result"] == "refused" and "not a serial" in answer["message"]
+
+
 def test_gs1_serial_via_api(api):
     code = "]C1" + "0109501101530003" + "\x1d" + "21API-STOCK-1"
     assert api(body(action="lookup", serial=code)).get_json()["item"]["serial"] == "API-STOCK-1"

@@ -110,6 +110,18 @@ def test_a_resent_scan_returns_the_first_answer_and_records_nothing(client_as, w
             [scan_id, refused_id]))) == 2
 
 
+def test_hostile_text_is_refused_and_shown_as_text(client_as, world):
+    client = client_as("operator")
+    key = uuid.uuid4().hex
+    post_scan(client, "put-away", "BIN:WH1/A-01", session_key=key)
+    for code in ["<script>alert(1)</script>", "=cmd|' /C calc'!A0", "'; DROP TABLE serial_items; --"]:
+        response = post_scan(client, "put-away", code, session_key=key)
+        assert response.status_code == 200 and answer_of(response)["result"] == "refused"
+        assert "<script>" not in response.get_data(as_text=True)
+    page = client.get("/scan/put-away").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
 def test_undo_through_the_page(client_as, world, fresh):
     client = client_as("operator")
     key = uuid.uuid4().hex
