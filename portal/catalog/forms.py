@@ -4,6 +4,7 @@ and the CLI give the same messages. Lengths here only stop absurd input."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from .bin_patterns import SEPARATORS
@@ -42,15 +43,18 @@ class BinForm(FlaskForm):
 
 
 class BinPatternForm(FlaskForm):
-    """Up to four segments, e.g. aisles A-D, racks 01-10, levels 1-5."""
+    """Up to four segments, e.g. aisles A-D, racks 01-10, levels 1-5. The
+    example fills the empty form only (a missing field in a POST stays empty)."""
 
-    segment1 = StringField("Aisles", default="A-D", validators=[Length(max=200, message=_LONG)])
-    segment2 = StringField("Racks", default="01-10", validators=[Length(max=200, message=_LONG)])
-    segment3 = StringField("Levels", default="1-5", validators=[Length(max=200, message=_LONG)])
+    EXAMPLE = {"segment1": "A-D", "segment2": "01-10", "segment3": "1-5", "separator": "-"}
+
+    segment1 = StringField("Aisles", validators=[Length(max=200, message=_LONG)])
+    segment2 = StringField("Racks", validators=[Length(max=200, message=_LONG)])
+    segment3 = StringField("Levels", validators=[Length(max=200, message=_LONG)])
     segment4 = StringField("Positions (optional)", validators=[Length(max=200, message=_LONG)])
     separator = SelectField(
         "Separator",
-        choices=[(s, s or "none") for s in SEPARATORS],
+        choices=[SelectChoice(s, s or "none") for s in SEPARATORS],
         default="-",
     )
     skip_existing = BooleanField("Skip bins that already exist (otherwise nothing is created)")

@@ -391,7 +391,7 @@ def _pattern_preview(form: BinPatternForm, warehouse: Warehouse) -> dict:
 @roles_required(*EDITORS)
 def new_bins(warehouse_id: int):
     warehouse = _get_or_404(Warehouse, warehouse_id)
-    form = BinPatternForm()
+    form = BinPatternForm(data=BinPatternForm.EXAMPLE if request.method == "GET" else None)
     context = {**PATTERN_FORM, "warehouse": warehouse}
     if request.method == "GET":
         return _form_view(form=form, **context, **_pattern_preview(form, warehouse))
