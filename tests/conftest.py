@@ -32,6 +32,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SELECTED_DBS = [d.strip() for d in os.environ.get("PORTAL_TEST_DBS", "sqlite,postgresql").split(",")]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """scrypt costs ~0.1 s per hash by design; tests hash hundreds of passwords."""
+    from portal.auth import services
+
+    services.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    yield
+    services.PASSWORD_HASH_METHOD = "scrypt"
+
+
 # --- databases ----------------------------------------------------------------
 
 

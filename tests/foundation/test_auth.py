@@ -126,3 +126,38 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
 def test_strict_content_security_policy_on_every_page(client):
     csp = client.get("/login").headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def _example_url(rule) -> str:
+    """Fill a rule's arguments with harmless values."""
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name].__class__.__name__
+        values[name] = 1 if converter in ("IntegerConverter",) else "x"
+    path = rule.rule
+    for name, value in values.items():
+        for pattern in (f"<int:{name}>", f"<path:{name}>", f"<string:{name}>", f"<{name}>"):
+            path = path.replace(pattern, str(value))
+    return path
+
+
+def test_every_route_refuses_anonymous_users(app, client):
+    """Walks the whole URL map: anything not explicitly public needs a login
+    (pages redirect to it, the API answers 401 JSON, HTMX gets HX-Redirect)."""
+    from portal.auth.access import PUBLIC_ENDPOINTS
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint == "api.openapi_document":
+            continue
+        url = _example_url(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            if rule.endpoint.startswith("api."):
+                assert response.status_code == 401, (method, url)
+                assert response.json["error"]["code"] == "unauthorized"
+            else:
+                assert response.status_code == 302, (method, url, response.status_code)
+                assert "/login" in response.headers["Location"]
+            checked += 1
+    assert checked >= 10
