@@ -159,6 +159,18 @@ def _unique(session: Session, column, value, *, own_id: int | None, message: str
     return value
 
 
+def _flush(session: Session, what: str) -> None:
+    """Flush; a unique constraint hit here means someone saved the same code
+    between our check and our write: a Conflict, not a crash."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"Another {what} with this code was saved a moment ago; nothing was saved. Check and try again.",
+            code="duplicate",
+        ) from None
+
+
 def _given(value, current):
     return current if value is KEEP else value
 
@@ -188,7 +200,7 @@ def create_supplier(session: Session, *, code: str, name: str, trusted: bool = F
     values = _supplier_values(session, code=code, name=name, trusted=trusted, active=True)
     supplier = Supplier(**values)
     session.add(supplier)
-    session.flush()
+    _flush(session, "supplier")
     return supplier
 
 
@@ -205,7 +217,7 @@ def update_supplier(
     )
     for key, value in values.items():
         setattr(supplier, key, value)
-    session.flush()
+    _flush(session, "supplier")
     return supplier
 
 
@@ -274,7 +286,7 @@ def create_product(
     )
     product = Product(**values)
     session.add(product)
-    session.flush()
+    _flush(session, "product")
     return product
 
 
@@ -303,7 +315,7 @@ def update_product(
     )
     for key, value in values.items():
         setattr(product, key, value)
-    session.flush()
+    _flush(session, "product")
     return product
 
 
@@ -369,7 +381,7 @@ def create_warehouse(session: Session, *, code: str, name: str) -> Warehouse:
     values = _warehouse_values(session, code=code, name=name, active=True)
     warehouse = Warehouse(**values)
     session.add(warehouse)
-    session.flush()
+    _flush(session, "warehouse")
     session.add_all(
         [
             Bin(warehouse_id=warehouse.id, code=DOCK_BIN_CODE, kind=BinKind.DOCK),
@@ -392,7 +404,7 @@ def update_warehouse(
     )
     for key, value in values.items():
         setattr(warehouse, key, value)
-    session.flush()
+    _flush(session, "warehouse")
     return warehouse
 
 
@@ -460,7 +472,7 @@ def update_bin(session: Session, *, bin_: Bin, code=KEEP, active=KEEP) -> Bin:
     )
     for key, value in values.items():
         setattr(bin_, key, value)
-    session.flush()
+    _flush(session, "bin")
     return bin_
 
 

@@ -144,3 +144,31 @@ def test_create_bins_refuses_bad_codes(session):
         services.create_bins(session, warehouse=warehouse, codes=["A-1", "B 2"])
     with pytest.raises(Invalid, match="No bin codes"):
         services.create_bins(session, warehouse=warehouse, codes=[])
+
+
+@pytest.mark.postgres_only
+def test_two_managers_saving_the_same_code_at_once_get_a_conflict_not_a_crash(app, dialect):
+    """The second one's duplicate check passes (the first has not committed);
+    its insert waits on the unique index, then fails: a clear Conflict."""
+    if dialect != "postgresql":
+        pytest.skip("needs two concurrent transactions")
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from portal.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    first, second = Session(engine), Session(engine)
+    try:
+        services.create_supplier(first, code="TWIN", name="A")  # flushed, not committed
+        timer = threading.Timer(0.5, first.commit)
+        timer.start()
+        with pytest.raises(Conflict, match="saved a moment ago"):
+            services.create_supplier(second, code="TWIN", name="B")
+        timer.join()
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
