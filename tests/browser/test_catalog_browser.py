@@ -72,6 +72,8 @@ def test_pages_fit_a_360_px_handheld_without_sideways_scrolling(
     bin_ = make_bin(warehouse_id=warehouse.id, code="A-01-1")
     item = make_item(serial="357882082400508-LONG-SERIAL-FROM-A-SUPPLIER", product_id=product.id,
                      supplier_id=supplier.id, bin_id=bin_.id)
+    errors = []  # CSP violations and script errors show up as console errors
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.set_viewport_size({"width": 360, "height": 640})
     browser_login(page, live_server, make_user(role="admin"))  # the most navigation and every home section
     for path in ["/", "/catalog/", "/catalog/suppliers", "/catalog/products", "/catalog/warehouses",
@@ -80,3 +82,4 @@ def test_pages_fit_a_360_px_handheld_without_sideways_scrolling(
         page.goto(live_server + path)
         widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], f"{path} scrolls sideways at 360 px: {widths}"
+    assert errors == []
