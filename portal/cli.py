@@ -42,13 +42,13 @@ def create_user_command(username: str, role: str, password: str):
 @click.option("--name", "label", default="cli", show_default=True, help="What the token is for.")
 def create_token_command(username: str, label: str):
     """Issue an API token for USERNAME; the token is printed alone on the last line."""
-    from .auth.services import issue_token, normalise_username
+    from .auth.services import issue_token_for, normalise_username
 
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise click.ClickException(f"No user called {username}.")
     try:
-        _, token = issue_token(db.session, user=user, name=label)
+        _, token = issue_token_for(db.session, user_id=user.id, name=label)
     except DomainError as error:
         _fail(error)
     db.session.commit()

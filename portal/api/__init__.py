@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import auth, catalog, openapi, receipts, reports, scans  # noqa: E402,F401
+from . import auth, catalog, openapi, receipts, reports, scans, serials  # noqa: E402,F401

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from ..auth.services import user_for_token
+from ..auth.services import record_token_use, token_row, token_use_is_stale
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..models import utcnow
 from . import bp
+from .payload import BadRequest
 
 
 class Unauthorized(DomainError):
@@ -30,10 +33,49 @@ def authenticate():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send an API token: 'Authorization: Bearer <token>'.")
-    user = user_for_token(db.session, token.strip())
-    if user is None:
-        raise Unauthorized("This API token is not valid, or it was revoked.", code="invalid_token")
-    g.api_user = user
+    row = token_row(db.session, token.strip())
+    if row is None:
+        raise Unauthorized("This API token is not valid.", code="invalid_token")
+    if row.revoked_at is not None:
+        raise Unauthorized(
+            f"This API token ({row.prefix}…) was revoked on {row.revoked_at:%Y-%m-%d}.",
+            code="revoked_token",
+        )
+    if not row.user.active:
+        raise Unauthorized(
+            f"The account {row.user.username} this token belongs to is disabled.",
+            code="user_disabled",
+        )
+    g.api_user = row.user
+    now = utcnow()
+    if token_use_is_stale(row, now):
+        g.api_token_use = (row.id, now)
+
+
+@bp.before_request
+def refuse_nul_characters():
+    """PostgreSQL text cannot hold NUL: a path or query value with one is a
+    clear 400 here rather than a database error later."""
+    values = [*(request.view_args or {}).values(), *request.args.values()]
+    if any("\x00" in str(value) for value in values):
+        raise BadRequest("The URL contains a NUL character.", code="bad_request")
+
+
+@bp.after_request
+def remember_token_use(response):
+    """Bookkeeping in its own short transaction, after the request's own work
+    is committed or rolled back: it must neither commit half a request nor be
+    lost when the request fails. At most once a minute per token."""
+    pending = g.pop("api_token_use", None)
+    if pending is not None:
+        token_id, now = pending
+        try:
+            with Session(db.engine) as session, session.begin():
+                record_token_use(session, token_id=token_id, now=now)
+        except SQLAlchemyError:
+            # a busy database must not turn an answered request into an error
+            current_app.logger.warning("could not record the use of API token %s", token_id, exc_info=True)
+    return response
 
 
 def current_api_user():
@@ -55,7 +97,3 @@ def api_roles(*roles: str):
         return wrapped
 
     return decorate
-
-
-def touch_token_use():  # pragma: no cover - placeholder for last_used_at bookkeeping
-    return utcnow()

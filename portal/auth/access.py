@@ -15,11 +15,12 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "favicon", "healthz"})
 
 def require_login_everywhere(login_manager) -> Callable[[], None]:
     """A before_request hook: default deny for anonymous users. The API
-    blueprint authenticates with tokens and answers for itself."""
+    blueprint authenticates with tokens and answers for itself (an unknown
+    /api/ path or method gets its JSON 404/405, not "log in first")."""
 
     def check():
         endpoint = request.endpoint or ""
-        if endpoint in PUBLIC_ENDPOINTS or request.blueprint == "api":
+        if endpoint in PUBLIC_ENDPOINTS or request.blueprint == "api" or request.path.startswith("/api/"):
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()

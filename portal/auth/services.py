@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, Invalid, NotFound
@@ -33,16 +33,25 @@ def normalise_username(name: str) -> str:
     return (name or "").strip().lower()
 
 
-def create_user(session: Session, *, username: str, role: str, password: str) -> User:
+def available_username(session: Session, username: str) -> str:
+    """The normalised name if a new user may take it; else Invalid or Conflict
+    (the admin page also asks this while the name is being typed)."""
     name = normalise_username(username)
     if not name or len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name):
-        raise Invalid("A user name is 1 to 64 letters, digits, dots, dashes or underscores.")
+        raise Invalid(
+            "A user name is 1 to 64 letters, digits, dots, dashes or underscores.", code="invalid_username"
+        )
+    if session.scalar(select(User.id).where(User.username == name)):
+        raise Conflict(f"There is already a user called {name}.", code="duplicate")
+    return name
+
+
+def create_user(session: Session, *, username: str, role: str, password: str) -> User:
     if role not in set(Role):
         raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(Role)}.")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if session.scalar(select(User.id).where(User.username == name)):
-        raise Conflict(f"There is already a user called {name}.", code="duplicate")
+    name = available_username(session, username)
     user = User(username=name, role=role, password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD))
     session.add(user)
     session.flush()
@@ -105,8 +114,8 @@ def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, s
     """A new API token for ``user``. Returns the row and the token itself,
     which is not stored and can be shown only this once."""
     label = (name or "").strip()
-    if not label or len(label) > 100:
-        raise Invalid("A token needs a name of 1 to 100 characters.")
+    if not label or len(label) > 100 or not label.isprintable():
+        raise Invalid("A token needs a name of 1 to 100 printable characters.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user=user, name=label, token_hash=hash_token(token), prefix=token[:10])
     session.add(row)
@@ -123,11 +132,95 @@ def revoke_token(session: Session, *, token_id: int) -> ApiToken:
     return row
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a valid, unrevoked token belongs to, or None."""
+def token_row(session: Session, token: str) -> ApiToken | None:
+    """The stored row for a presented token (revoked or not), with its user, or None."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    return session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token))
+        .options(joinedload(ApiToken.user))
+    )
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a valid, unrevoked token belongs to, or None."""
+    row = token_row(session, token)
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user
+
+
+#: ``last_used_at`` is written at most this often per token.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_use_is_stale(row: ApiToken, now: datetime) -> bool:
+    return row.last_used_at is None or row.last_used_at <= now - TOKEN_USE_RESOLUTION
+
+
+def record_token_use(session: Session, *, token_id: int, now: datetime) -> None:
+    """Set ``last_used_at`` unless it was set less than a minute ago. One
+    guarded UPDATE, so concurrent requests with the same token write it once."""
+    cutoff = now - TOKEN_USE_RESOLUTION
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= cutoff),
+        )
+        .values(last_used_at=now)
+    )
+
+
+# --- what the admin page does -------------------------------------------------
+
+
+class WouldLockOut(Conflict):
+    code = "would_lock_out"
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
+    )
+
+
+def change_user(
+    session: Session, *, actor: User, user_id: int, role: str | None = None,
+    active: bool | None = None, password: str | None = None,
+) -> User:
+    """An admin re-roles, disables/enables or resets the password of a user.
+
+    Refuses what would lock the admins out: an admin cannot disable or de-role
+    themselves, and the last active admin stays an active admin. A password
+    reset also clears the user's failed log-ins, so a throttled user can log in
+    at once with the new password."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    demoted = role is not None and role != Role.ADMIN and user.role == Role.ADMIN
+    disabled = active is False and user.active and user.role == Role.ADMIN
+    if user.id == actor.id and active is False:
+        raise WouldLockOut("You cannot disable your own account: ask another admin.")
+    if user.id == actor.id and demoted:
+        raise WouldLockOut("You cannot take the admin role from yourself: ask another admin.")
+    if (demoted or disabled) and user.active and _active_admins(session) <= 1:
+        raise WouldLockOut(f"{user.username} is the last active admin; make another admin first.")
+    if password is not None and not password:
+        raise Invalid("Type the new password.")
+    update_user(session, user, role=role, active=active, password=password)
+    if password:
+        session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+    session.flush()
+    return user
+
+
+def issue_token_for(session: Session, *, user_id: int, name: str) -> tuple[ApiToken, str]:
+    """The admin page's token issue: the user must exist and be active."""
+    user = session.get(User, user_id) if user_id else None
+    if user is None:
+        raise Invalid("Choose the user the token is for.", code="user_required")
+    if not user.active:
+        raise Invalid(f"{user.username} is disabled: enable the account first.", code="user_disabled")
+    return issue_token(session, user=user, name=name)

@@ -551,3 +551,23 @@ def special_bin(session: Session, warehouse_id: int, kind: BinKind) -> Bin:
     return session.scalars(
         select(Bin).where(Bin.warehouse_id == warehouse_id, Bin.kind == kind)
     ).one()
+
+
+# --- look-ups by code (the JSON API; added with issue 2) ----------------------
+
+
+def supplier_by_code(session: Session, code: str) -> Supplier | None:
+    return session.scalar(select(Supplier).where(Supplier.code == (code or "").strip().upper()))
+
+
+def product_by_sku(session: Session, sku: str) -> Product | None:
+    return session.scalar(select(Product).where(Product.sku == (sku or "").strip().upper()))
+
+
+def warehouse_by_code(session: Session, code: str) -> Warehouse | None:
+    return session.scalar(select(Warehouse).where(Warehouse.code == (code or "").strip().upper()))
+
+
+def bins_for_warehouse(warehouse_id: int):
+    """A Select of the warehouse's bins (order it as you need)."""
+    return select(Bin).where(Bin.warehouse_id == warehouse_id)

@@ -11,7 +11,7 @@ from .serials import MAX_SERIAL_LENGTH, serial_key
 
 def item_by_serial(session: Session, raw: str) -> SerialItem | None:
     key = serial_key(raw)
-    if not key or len(key) > MAX_SERIAL_LENGTH:
+    if not key or len(key) > MAX_SERIAL_LENGTH or "\x00" in key:  # PostgreSQL text holds no NUL
         return None
     return session.scalars(
         select(SerialItem)
@@ -28,7 +28,7 @@ def item_by_serial(session: Session, raw: str) -> SerialItem | None:
 
 def partial_matches(raw: str, limit: int = 20) -> Select:
     """Serials containing the text (four characters or more), for "did you mean"."""
-    key = serial_key(raw)
+    key = serial_key(raw).replace("\x00", "")  # PostgreSQL text holds no NUL
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return (
         select(SerialItem)

@@ -1,0 +1,25 @@
+"""Reads on accounts and tokens, for the admin page."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from ..models import ApiToken, User
+
+
+def users() -> Select:
+    return select(User).order_by(User.username)
+
+
+def active_users() -> Select:
+    return select(User).where(User.active.is_(True)).order_by(User.username)
+
+
+def tokens() -> Select:
+    """Every token, newest first: live ones before revoked ones."""
+    return (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
+    )
