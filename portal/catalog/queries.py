@@ -14,7 +14,7 @@ MAX_SEARCH_LENGTH = 100
 def _contains(columns, text: str | None):
     """Case-insensitive "contains" on any of ``columns``; LIKE wildcards in the
     text match literally."""
-    text = (text or "").strip()[:MAX_SEARCH_LENGTH]
+    text = (text or "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]  # PostgreSQL text holds no NUL
     if not text:
         return None
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -60,6 +60,11 @@ def clean_name(raw: str | None, *, what: str) -> str:
     name = (raw or "").strip()
     if not name or len(name) > 200:
         raise Invalid(f"A {what} name of 1 to 200 characters is required.", code="name_required")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):  # NUL would even break PostgreSQL
+        raise Invalid(
+            f"A {what} name cannot contain control characters (line breaks, tabs, NUL).",
+            code="invalid_character",
+        )
     return name
 
 

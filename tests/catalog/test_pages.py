@@ -305,3 +305,15 @@ def test_edit_bin_refuses_a_duplicate_code(client_as, make_warehouse, make_bin, 
     assert ok.status_code == 303
     with fresh() as s:
         assert s.get(Bin, other.id).code == "A-3" and s.get(Bin, other.id).active is False
+
+
+def test_nul_and_control_characters_get_a_message_not_a_database_error(client_as, make_supplier, fresh):
+    make_supplier(code="NORD", name="Nordtek")
+    client = client_as("manager")
+    response = client.post("/catalog/suppliers/new", data={"code": "NUL\x00", "name": "Bad\x00name"}, headers=HTMX)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "uses only letters" in text and "cannot contain control characters" in text
+    assert client.get("/catalog/suppliers", query_string={"q": "No\x00rd"}).status_code == 200
+    assert client.post("/catalog/products/validate", data={"sku": "A\x00", "gtin": "1\x00"}).status_code == 200
+    assert _count(fresh, Supplier) == 1
