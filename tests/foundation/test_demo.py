@@ -23,6 +23,7 @@ from portal.models import (
     SerialItem,
     Supplier,
     Warehouse,
+    utcnow,
 )
 from tests.conftest import _empty_all_tables, _test_config
 
@@ -126,7 +127,7 @@ def test_serials_match_the_plan_and_cover_every_status(s, plan):
 
 
 def test_realistic_ages_conditions_and_ownership(s):
-    now = datetime.now()  # noqa: DTZ005 - the demo's times are naive UTC; a day either way is fine
+    now = utcnow()
     old = s.scalar(select(func.count()).where(
         SerialItem.status == ItemStatus.IN_STOCK, SerialItem.received_at < now - timedelta(days=365)))
     assert old > 100
