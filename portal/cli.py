@@ -66,7 +66,10 @@ def seed_demo_command(seed: int, if_empty: bool):
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("Demo data already present; nothing loaded.")
     else:
-        summary = seed_demo(db.session, seed=seed)
+        try:
+            summary = seed_demo(db.session, seed=seed)
+        except DomainError as error:  # e.g. loaded already: nothing is saved
+            _fail(error)
         db.session.commit()
         click.echo(summary)
     click.echo("Demo logins (user / password / role):")

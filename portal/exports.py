@@ -1,19 +1,17 @@
-"""Rules shared by every download the portal writes (CSV, XLSX).
-
-A spreadsheet treats a cell beginning with ``=``, ``+``, ``-`` or ``@`` as a
-formula, so a supplier called ``=HYPERLINK(...)`` could run something on a
-manager's desktop. Such text cells are neutralised with a leading single quote
-(tab and carriage return too, as OWASP advises). Numbers stay numbers: a
-negative quantity is data, not a formula.
-"""
+"""Shared rules for files the portal writes (CSV/XLSX exports)."""
 
 from __future__ import annotations
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise_cell(value):
-    """The value safe to put in a CSV or XLSX cell."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def neutralise_cell(value) -> str:
+    """A cell that a spreadsheet would run as a formula (starts with = + - @,
+    or a tab/carriage return) gets a leading single quote; everything else is
+    written as it is. Protects whoever opens the export in Excel."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text

@@ -1,18 +1,45 @@
-"""Use cases for master data: suppliers, products, warehouses, bins. No commits."""
+"""Use cases for master data: suppliers, products, warehouses, bins. No commits.
+
+Every create/update checks all of its fields before it raises, so a form can
+show each field's message at once: the raised error carries
+``details={"fields": {field: message}}``; its kind (Invalid or Conflict) is
+that of the first problem. ``check_*`` run the same checks without writing,
+for inline validation.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, Invalid
-from ..models import Bin, BinKind, Product, Supplier, Warehouse
+from ..errors import Conflict, DomainError, Invalid
+from ..models import Bin, BinKind, ItemStatus, Product, SerialItem, Supplier, Warehouse
 
 DOCK_BIN_CODE = "DOCK"
 QUARANTINE_BIN_CODE = "QUARANTINE"
 CODE_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+MAX_WARRANTY_MONTHS = 600
+MAX_SHELF_LIFE_DAYS = 36_500
+CHUNK = 1_000
+
+
+class _Keep:
+    """Marks an update argument that was not given: the value stays as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+# --- field rules (pure) ------------------------------------------------------
 
 
 def clean_code(raw: str | None, *, what: str, max_length: int = 32) -> str:
@@ -33,6 +60,11 @@ def clean_name(raw: str | None, *, what: str) -> str:
     name = (raw or "").strip()
     if not name or len(name) > 200:
         raise Invalid(f"A {what} name of 1 to 200 characters is required.", code="name_required")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):  # NUL would even break PostgreSQL
+        raise Invalid(
+            f"A {what} name cannot contain control characters (line breaks, tabs, NUL).",
+            code="invalid_character",
+        )
     return name
 
 
@@ -40,20 +72,207 @@ def parse_money(raw, *, what: str = "unit cost") -> Decimal:
     try:
         value = Decimal(str(raw).strip()) if raw not in (None, "") else Decimal("0")
     except InvalidOperation:
-        raise Invalid(f"The {what} {raw!r} is not a number.", code="invalid_cost") from None
-    if not value.is_finite() or value < 0 or value >= Decimal("1e10"):
+        raise Invalid(f"The {what} {str(raw)[:40]!r} is not a number.", code="invalid_cost") from None
+    if value.is_finite() and value < 0:
+        raise Invalid(f"The {what} cannot be negative.", code="invalid_cost")
+    if not value.is_finite() or value >= Decimal("1e10"):
         raise Invalid(f"The {what} must be between 0 and 9,999,999,999.", code="invalid_cost")
     return value.quantize(Decimal("0.01"))
 
 
+def parse_warranty(raw) -> int:
+    try:
+        warranty = int(str(raw).strip()) if raw not in (None, "") else 0
+    except ValueError:
+        raise Invalid("Warranty months must be a whole number.", code="invalid_warranty") from None
+    if not 0 <= warranty <= MAX_WARRANTY_MONTHS:
+        raise Invalid(
+            f"Warranty months must be between 0 and {MAX_WARRANTY_MONTHS}.", code="invalid_warranty"
+        )
+    return warranty
+
+
+def parse_shelf_life(raw) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        days = int(str(raw).strip())
+    except ValueError:
+        raise Invalid("Shelf life is a whole number of days.", code="invalid_shelf_life") from None
+    if not 0 < days <= MAX_SHELF_LIFE_DAYS:
+        raise Invalid(
+            "Shelf life, when given, is between 1 and 36,500 days.", code="invalid_shelf_life"
+        )
+    return days
+
+
+def gtin_check_digit(body: str) -> int:
+    """GS1 mod-10 check digit for the digits before it."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def clean_gtin(raw: str | None) -> str | None:
+    """A GTIN-8, -12, -13 or -14 with a correct check digit, or nothing."""
+    gtin = (raw or "").strip().replace(" ", "")
+    if not gtin:
+        return None
+    if not gtin.isascii() or not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+        raise Invalid("A GTIN has 8, 12, 13 or 14 digits.", code="invalid_gtin")
+    if gtin_check_digit(gtin[:-1]) != int(gtin[-1]):
+        raise Invalid(
+            f"The GTIN {gtin} has a wrong check digit (it should end in {gtin_check_digit(gtin[:-1])}).",
+            code="invalid_gtin",
+        )
+    return gtin
+
+
+def _collect(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every field check; raise one error naming every failed field."""
+    values: dict[str, Any] = {}
+    problems: dict[str, DomainError] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except DomainError as error:
+            problems[name] = error
+    if problems:
+        first = next(iter(problems.values()))
+        raise type(first)(
+            first.message,
+            code=first.code,
+            details={"fields": {name: error.message for name, error in problems.items()}},
+        )
+    return values
+
+
+def field_messages(error: DomainError) -> dict[str, str]:
+    details = error.details if isinstance(error.details, dict) else {}
+    return dict(details.get("fields") or {})
+
+
+def _unique(session: Session, column, value, *, own_id: int | None, message: str):
+    """``value`` unless another row already has it in ``column``."""
+    if value is None:
+        return None
+    model = column.class_
+    query = select(model.id).where(column == value)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    if session.scalar(query.limit(1)) is not None:
+        raise Conflict(message, code="duplicate")
+    return value
+
+
+def _flush(session: Session, what: str) -> None:
+    """Flush; a unique constraint hit here means someone saved the same code
+    between our check and our write: a Conflict, not a crash."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"Another {what} with this code was saved a moment ago; nothing was saved. Check and try again.",
+            code="duplicate",
+        ) from None
+
+
+def _given(value, current):
+    return current if value is KEEP else value
+
+
+# --- suppliers ---------------------------------------------------------------
+
+
+def _supplier_values(session, *, code, name, trusted, active, own_id=None) -> dict[str, Any]:
+    def checked_code():
+        cleaned = clean_code(code, what="supplier")
+        return _unique(
+            session, Supplier.code, cleaned, own_id=own_id,
+            message=f"A supplier with code {cleaned} already exists.",
+        )
+
+    return _collect(
+        {
+            "code": checked_code,
+            "name": lambda: clean_name(name, what="supplier"),
+            "trusted": lambda: bool(trusted),
+            "active": lambda: bool(active),
+        }
+    )
+
+
 def create_supplier(session: Session, *, code: str, name: str, trusted: bool = False) -> Supplier:
-    code = clean_code(code, what="supplier")
-    if session.scalar(select(Supplier.id).where(Supplier.code == code)):
-        raise Conflict(f"A supplier with code {code} already exists.", code="duplicate")
-    supplier = Supplier(code=code, name=clean_name(name, what="supplier"), trusted=trusted)
+    values = _supplier_values(session, code=code, name=name, trusted=trusted, active=True)
+    supplier = Supplier(**values)
     session.add(supplier)
-    session.flush()
+    _flush(session, "supplier")
     return supplier
+
+
+def update_supplier(
+    session: Session, *, supplier: Supplier, code=KEEP, name=KEEP, trusted=KEEP, active=KEEP
+) -> Supplier:
+    values = _supplier_values(
+        session,
+        code=_given(code, supplier.code),
+        name=_given(name, supplier.name),
+        trusted=_given(trusted, supplier.trusted),
+        active=_given(active, supplier.active),
+        own_id=supplier.id,
+    )
+    for key, value in values.items():
+        setattr(supplier, key, value)
+    _flush(session, "supplier")
+    return supplier
+
+
+def check_supplier(session: Session, *, supplier: Supplier | None = None, **fields) -> dict[str, str]:
+    """Field messages for a supplier form, writing nothing."""
+    try:
+        _supplier_values(
+            session,
+            code=fields.get("code"),
+            name=fields.get("name"),
+            trusted=fields.get("trusted", False),
+            active=fields.get("active", True),
+            own_id=supplier.id if supplier else None,
+        )
+    except DomainError as error:
+        return field_messages(error)
+    return {}
+
+
+# --- products ----------------------------------------------------------------
+
+
+def _product_values(
+    session, *, sku, name, warranty_months, unit_cost, shelf_life_days, gtin, active, own_id=None
+) -> dict[str, Any]:
+    def checked_sku():
+        cleaned = clean_code(sku, what="SKU", max_length=64)
+        return _unique(
+            session, Product.sku, cleaned, own_id=own_id,
+            message=f"A product with SKU {cleaned} already exists.",
+        )
+
+    def checked_gtin():
+        cleaned = clean_gtin(gtin)
+        return _unique(
+            session, Product.gtin, cleaned, own_id=own_id,
+            message=f"Another product already has the GTIN {cleaned}.",
+        )
+
+    return _collect(
+        {
+            "sku": checked_sku,
+            "name": lambda: clean_name(name, what="product"),
+            "gtin": checked_gtin,
+            "warranty_months": lambda: parse_warranty(warranty_months),
+            "shelf_life_days": lambda: parse_shelf_life(shelf_life_days),
+            "unit_cost": lambda: parse_money(unit_cost),
+            "active": lambda: bool(active),
+        }
+    )
 
 
 def create_product(
@@ -66,38 +285,108 @@ def create_product(
     shelf_life_days: int | None = None,
     gtin: str | None = None,
 ) -> Product:
-    sku = clean_code(sku, what="SKU", max_length=64)
-    if session.scalar(select(Product.id).where(Product.sku == sku)):
-        raise Conflict(f"A product with SKU {sku} already exists.", code="duplicate")
-    try:
-        warranty = int(warranty_months or 0)
-    except (TypeError, ValueError):
-        raise Invalid("Warranty months must be a whole number.", code="invalid_warranty") from None
-    if not 0 <= warranty <= 600:
-        raise Invalid("Warranty months must be between 0 and 600.", code="invalid_warranty")
-    if shelf_life_days is not None and int(shelf_life_days) <= 0:
-        raise Invalid("Shelf life, when given, is a positive number of days.")
-    product = Product(
-        sku=sku,
-        name=clean_name(name, what="product"),
-        warranty_months=warranty,
-        unit_cost=parse_money(unit_cost),
-        shelf_life_days=shelf_life_days,
-        gtin=(gtin or None),
+    values = _product_values(
+        session, sku=sku, name=name, warranty_months=warranty_months, unit_cost=unit_cost,
+        shelf_life_days=shelf_life_days, gtin=gtin, active=True,
     )
+    product = Product(**values)
     session.add(product)
-    session.flush()
+    _flush(session, "product")
     return product
+
+
+def update_product(
+    session: Session,
+    *,
+    product: Product,
+    sku=KEEP,
+    name=KEEP,
+    warranty_months=KEEP,
+    unit_cost=KEEP,
+    shelf_life_days=KEEP,
+    gtin=KEEP,
+    active=KEEP,
+) -> Product:
+    values = _product_values(
+        session,
+        sku=_given(sku, product.sku),
+        name=_given(name, product.name),
+        warranty_months=_given(warranty_months, product.warranty_months),
+        unit_cost=_given(unit_cost, product.unit_cost),
+        shelf_life_days=_given(shelf_life_days, product.shelf_life_days),
+        gtin=_given(gtin, product.gtin),
+        active=_given(active, product.active),
+        own_id=product.id,
+    )
+    for key, value in values.items():
+        setattr(product, key, value)
+    _flush(session, "product")
+    return product
+
+
+def check_product(session: Session, *, product: Product | None = None, **fields) -> dict[str, str]:
+    try:
+        _product_values(
+            session,
+            sku=fields.get("sku"),
+            name=fields.get("name"),
+            warranty_months=fields.get("warranty_months"),
+            unit_cost=fields.get("unit_cost"),
+            shelf_life_days=fields.get("shelf_life_days"),
+            gtin=fields.get("gtin"),
+            active=fields.get("active", True),
+            own_id=product.id if product else None,
+        )
+    except DomainError as error:
+        return field_messages(error)
+    return {}
+
+
+# --- warehouses --------------------------------------------------------------
+
+
+def _items_in_bins(session: Session, *conditions) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(SerialItem)
+        .join(Bin, SerialItem.bin_id == Bin.id)
+        .where(SerialItem.status.in_([ItemStatus.IN_STOCK, ItemStatus.DEFECTIVE]), *conditions)
+    ) or 0
+
+
+def _warehouse_values(session, *, code, name, active, own_id=None) -> dict[str, Any]:
+    def checked_code():
+        cleaned = clean_code(code, what="warehouse")
+        return _unique(
+            session, Warehouse.code, cleaned, own_id=own_id,
+            message=f"A warehouse with code {cleaned} already exists.",
+        )
+
+    def checked_active():
+        if not active and own_id is not None:
+            held = _items_in_bins(session, Bin.warehouse_id == own_id)
+            if held:
+                raise Invalid(
+                    f"This warehouse still holds {held:,} items; move them out before closing it.",
+                    code="warehouse_not_empty",
+                )
+        return bool(active)
+
+    return _collect(
+        {
+            "code": checked_code,
+            "name": lambda: clean_name(name, what="warehouse"),
+            "active": checked_active,
+        }
+    )
 
 
 def create_warehouse(session: Session, *, code: str, name: str) -> Warehouse:
     """A warehouse always comes with its receiving dock bin and its quarantine bin."""
-    code = clean_code(code, what="warehouse")
-    if session.scalar(select(Warehouse.id).where(Warehouse.code == code)):
-        raise Conflict(f"A warehouse with code {code} already exists.", code="duplicate")
-    warehouse = Warehouse(code=code, name=clean_name(name, what="warehouse"))
+    values = _warehouse_values(session, code=code, name=name, active=True)
+    warehouse = Warehouse(**values)
     session.add(warehouse)
-    session.flush()
+    _flush(session, "warehouse")
     session.add_all(
         [
             Bin(warehouse_id=warehouse.id, code=DOCK_BIN_CODE, kind=BinKind.DOCK),
@@ -106,6 +395,39 @@ def create_warehouse(session: Session, *, code: str, name: str) -> Warehouse:
     )
     session.flush()
     return warehouse
+
+
+def update_warehouse(
+    session: Session, *, warehouse: Warehouse, code=KEEP, name=KEEP, active=KEEP
+) -> Warehouse:
+    values = _warehouse_values(
+        session,
+        code=_given(code, warehouse.code),
+        name=_given(name, warehouse.name),
+        active=_given(active, warehouse.active),
+        own_id=warehouse.id,
+    )
+    for key, value in values.items():
+        setattr(warehouse, key, value)
+    _flush(session, "warehouse")
+    return warehouse
+
+
+def check_warehouse(session: Session, *, warehouse: Warehouse | None = None, **fields) -> dict[str, str]:
+    try:
+        _warehouse_values(
+            session,
+            code=fields.get("code"),
+            name=fields.get("name"),
+            active=fields.get("active", True),
+            own_id=warehouse.id if warehouse else None,
+        )
+    except DomainError as error:
+        return field_messages(error)
+    return {}
+
+
+# --- bins --------------------------------------------------------------------
 
 
 def create_bin(session: Session, *, warehouse: Warehouse, code: str) -> Bin:
@@ -119,6 +441,115 @@ def create_bin(session: Session, *, warehouse: Warehouse, code: str) -> Bin:
     session.add(bin_)
     session.flush()
     return bin_
+
+
+def _bin_values(session, *, bin_: Bin, code, active) -> dict[str, Any]:
+    def checked_code():
+        cleaned = clean_code(code, what="bin")
+        query = select(Bin.id).where(
+            Bin.warehouse_id == bin_.warehouse_id, Bin.code == cleaned, Bin.id != bin_.id
+        )
+        if session.scalar(query) is not None:
+            raise Conflict(f"Bin {cleaned} already exists in this warehouse.", code="duplicate")
+        return cleaned
+
+    def checked_active():
+        if not active and bin_.active:
+            if bin_.kind != BinKind.STORAGE:
+                raise Invalid(
+                    f"The {bin_.kind} bin is needed by receiving and cannot be closed.",
+                    code="special_bin",
+                )
+            held = _items_in_bins(session, Bin.id == bin_.id)
+            if held:
+                raise Invalid(
+                    f"Bin {bin_.code} still holds {held:,} items; move them first.",
+                    code="bin_not_empty",
+                )
+        return bool(active)
+
+    return _collect({"code": checked_code, "active": checked_active})
+
+
+def update_bin(session: Session, *, bin_: Bin, code=KEEP, active=KEEP) -> Bin:
+    values = _bin_values(
+        session, bin_=bin_, code=_given(code, bin_.code), active=_given(active, bin_.active)
+    )
+    for key, value in values.items():
+        setattr(bin_, key, value)
+    _flush(session, "bin")
+    return bin_
+
+
+def check_bin(session: Session, *, bin_: Bin, **fields) -> dict[str, str]:
+    try:
+        _bin_values(session, bin_=bin_, code=fields.get("code"), active=fields.get("active", True))
+    except DomainError as error:
+        return field_messages(error)
+    return {}
+
+
+def existing_bin_codes(session: Session, *, warehouse_id: int, codes: Iterable[str]) -> list[str]:
+    """Which of ``codes`` already exist in the warehouse: one IN query per chunk."""
+    codes = list(codes)
+    found: list[str] = []
+    for start in range(0, len(codes), CHUNK):
+        chunk = codes[start : start + CHUNK]
+        found.extend(
+            session.scalars(
+                select(Bin.code).where(Bin.warehouse_id == warehouse_id, Bin.code.in_(chunk))
+            )
+        )
+    return sorted(found)
+
+
+@dataclass
+class BinCreation:
+    created: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def create_bins(
+    session: Session, *, warehouse: Warehouse, codes: Iterable[str], skip_existing: bool = False
+) -> BinCreation:
+    """Create many storage bins in one step, set-based (one insert per chunk).
+
+    All or nothing: when some codes exist already the whole creation is
+    refused and the error lists them, unless ``skip_existing`` is set, in
+    which case only the new codes are created and the others reported.
+    """
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for raw in codes:
+        code = clean_code(raw, what="bin")
+        if code not in seen:
+            seen.add(code)
+            cleaned.append(code)
+    if not cleaned:
+        raise Invalid("No bin codes to create.", code="pattern_required")
+    existing = existing_bin_codes(session, warehouse_id=warehouse.id, codes=cleaned)
+    if existing and not skip_existing:
+        shown = ", ".join(existing[:10]) + (" …" if len(existing) > 10 else "")
+        raise Conflict(
+            f"{len(existing):,} of these {len(cleaned):,} bins already exist in {warehouse.code} "
+            f"({shown}); nothing was created. Tick “skip existing” to create only the others.",
+            code="bins_exist",
+            details={"existing": existing[:200], "existing_count": len(existing)},
+        )
+    taken = set(existing)
+    new_codes = [c for c in cleaned if c not in taken]
+    rows = [{"warehouse_id": warehouse.id, "code": c, "kind": BinKind.STORAGE.value} for c in new_codes]
+    try:
+        for start in range(0, len(rows), CHUNK):
+            session.execute(insert(Bin), rows[start : start + CHUNK])
+    except IntegrityError:
+        # someone created some of the same bins at the same moment
+        raise Conflict(
+            "Some of these bins were created by someone else just now; nothing was created. "
+            "Try again.",
+            code="bins_exist",
+        ) from None
+    return BinCreation(created=new_codes, skipped=existing)
 
 
 def special_bin(session: Session, warehouse_id: int, kind: BinKind) -> Bin:

@@ -1,31 +1,20 @@
 from flask import render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Receipt, ReceiptStatus, Role, SerialItem, Warehouse
-from . import bp
+from ..models import Role
+from . import bp, queries
 
 
 @bp.route("/")
 def index():
+    """One page, a section per role (admins see them all)."""
     from ..scanning.routes import TASKS
 
     context = {"scan_tasks": TASKS}
     if current_user.has_role(Role.RECEIVER):
-        context["open_receipts"] = db.session.scalars(
-            select(Receipt).where(Receipt.status == ReceiptStatus.OPEN)
-            .order_by(Receipt.created_at.desc()).limit(20)
-        ).all()
+        context["open_receipts"] = queries.open_receipts(db.session)
     if current_user.has_role(Role.MANAGER):
-        rows = db.session.execute(
-            select(Warehouse.code, SerialItem.status, func.count())
-            .select_from(SerialItem)
-            .outerjoin(Warehouse, SerialItem.warehouse_id == Warehouse.id)
-            .group_by(Warehouse.code, SerialItem.status)
-        ).all()
-        by_warehouse: dict[str, dict[str, int]] = {}
-        for code, status, count in rows:
-            by_warehouse.setdefault(code or "—", {})[status] = count
-        context["stock_by_warehouse"] = by_warehouse
+        context["stock"] = queries.stock_at_a_glance(db.session)
+        context["statuses"] = queries.STATUS_ORDER
     return render_template("home/index.html", **context)

@@ -29,5 +29,8 @@ def detail(serial: str):
     if item is None:
         return redirect(url_for("items.lookup", serial=serial))
     movements = db.session.scalars(queries.timeline(item.id)).all()
-    age_days = (utcnow() - item.received_at).days if item.received_at else None
-    return render_template("items/detail.html", item=item, movements=movements, age_days=age_days)
+    now = utcnow()
+    age_days = (now - item.received_at).days if item.received_at else None
+    return render_template(
+        "items/detail.html", item=item, movements=movements, age_days=age_days, today=now.date()
+    )

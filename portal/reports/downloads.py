@@ -32,15 +32,21 @@ class Download:
     filename: str
 
 
+def _text(value):
+    """Text through the shared formula rule; numbers stay numbers (a negative
+    'days left' is data, and XLSX keeps it numeric), empty stays empty."""
+    return neutralise_cell(value) if isinstance(value, str) else value
+
+
 def _plain(value):
-    """A cell value for a spreadsheet: intervals become two cells' worth of text."""
+    """A cell value for a spreadsheet: intervals become text, dates ISO text."""
     if isinstance(value, tuple):
         return " to ".join(f"{v:.6f}" for v in value)
-    return neutralise_cell(json_value(value) if not isinstance(value, int | float | str) else value)
+    return _text(value if isinstance(value, int | float | str) or value is None else json_value(value))
 
 
 def _header(table: Table) -> list[str]:
-    return [neutralise_cell(c.label) for c in table.columns]
+    return [_text(c.label) for c in table.columns]
 
 
 def table_csv(table: Table) -> bytes:
@@ -56,17 +62,17 @@ def report_xlsx(report: Report) -> bytes:
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = "Report"
-    sheet.append([neutralise_cell(report.title)])
+    sheet.append([_text(report.title)])
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in report.filters:
-        sheet.append([neutralise_cell(label), neutralise_cell(value)])
+        sheet.append([_text(label), _text(value)])
     sheet.append(["Generated (UTC)", report.generated_at.strftime("%Y-%m-%d %H:%M")])
     sheet.append([])
     for fact in report.facts:
         if fact.denominator is not None:
-            sheet.append([neutralise_cell(fact.label), fact.value, fact.numerator, fact.denominator])
+            sheet.append([_text(fact.label), fact.value, fact.numerator, fact.denominator])
         else:
-            sheet.append([neutralise_cell(fact.label), json_value(fact.value)])
+            sheet.append([_text(fact.label), json_value(fact.value)])
     for table in report.tables.values():
         ws = book.create_sheet(table.key[:31])
         ws.append(_header(table))

@@ -1,7 +1,23 @@
-from flask import abort, render_template
+"""The scan station: one page per task, and the small endpoints its script
+talks to (one scan per request, answered with the scan's row)."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import barcode
+from barcode.writer import SVGWriter
+from flask import abort, current_app, jsonify, make_response, render_template, request, url_for
+from flask_login import current_user
 
 from ..auth.access import blueprint_roles
-from . import bp
+from ..errors import Invalid
+from ..extensions import db
+from ..models import DefectReason
+from ..web import add_trigger
+from . import barcodes, bp, queries, services
+from .exactly_once import commit_scan
 
 blueprint_roles(bp, "operator", "receiver", "manager")
 
@@ -15,6 +31,45 @@ TASKS = {
     "lookup": "Look up",
 }
 
+#: What the banner says before the first scan.
+PROMPTS = {
+    "put-away": "Scan a bin label, then the serials to put into it.",
+    "move": "Scan the bin to move into, then the serials.",
+    "count": "Scan the bin label to start counting it.",
+    "ship": "Scan or type the order reference, then the serials.",
+    "defect": "Choose the reason, then scan the defective serials.",
+    "lookup": "Scan a serial or a bin label.",
+}
+
+
+def task_name(slug: str) -> str:
+    if slug not in TASKS:
+        abort(404, "No such scan task.")
+    return slug.replace("-", "_")
+
+
+def settings() -> services.ScanSettings:
+    return services.ScanSettings(
+        bin_label_prefix=current_app.config["BIN_LABEL_PREFIX"],
+        fifo_enforced=bool(current_app.config["FIFO_ENFORCED"]),
+    )
+
+
+def _test_delay() -> None:
+    """Tests slow the server down to prove no scan is lost while one is in flight."""
+    delay = current_app.config.get("SCAN_TEST_DELAY_S")
+    if delay and current_app.testing:
+        time.sleep(float(delay))
+
+
+def _row(answer: dict):
+    """The answer as its row (the same fragment the page lists), with the
+    answer itself in HX-Trigger for the page's banner, sound and context."""
+    response = make_response(render_template("scanning/_scan_row.html", scan=answer))
+    public = {k: v for k, v in answer.items() if k in ("client_scan_id", "result", "message", "kind",
+                                                       "undoable", "context", "replayed", "task")}
+    return add_trigger(response, "scan:result", public)
+
 
 @bp.route("/")
 def index():
@@ -23,6 +78,148 @@ def index():
 
 @bp.route("/<task>")
 def task(task: str):
-    if task not in TASKS:
-        abort(404, "No such scan task.")
-    return render_template("scanning/index.html", tasks=TASKS, task=task)
+    name = task_name(task)
+    recent = queries.recent_scans(db.session, user_id=current_user.id, task=name)
+    return render_template(
+        "scanning/task.html",
+        tasks=TASKS,
+        task=task,
+        task_name=name,
+        title=TASKS[task],
+        prompt=PROMPTS[task],
+        recent=recent,
+        context={"bin": None, "order_ref": None, "counting": False},
+        defect_reasons=[r.value for r in DefectReason],
+    )
+
+
+@bp.route("/<task>/scans", methods=["POST"])
+def scan(task: str):
+    name = task_name(task)
+    _test_delay()
+    form = request.form
+    scan_id = form.get("client_scan_id", "")
+    answer = commit_scan(
+        lambda: services.record_scan(
+            db.session,
+            actor=current_user,
+            client_scan_id=scan_id,
+            task=name,
+            code=form.get("code", ""),
+            session_key=form.get("session", ""),
+            defect_reason=form.get("reason") or None,
+            settings=settings(),
+        ),
+        client_scan_id=scan_id,
+        actor=current_user,
+    )
+    return _row(answer)
+
+
+@bp.route("/<task>/undo", methods=["POST"])
+def undo(task: str):
+    name = task_name(task)
+    _test_delay()
+    scan_id = request.form.get("client_scan_id", "")
+    answer = commit_scan(
+        lambda: services.undo_scan(
+            db.session,
+            actor=current_user,
+            client_scan_id=scan_id,
+            target_scan_id=request.form.get("target", ""),
+            page_task=name,
+        ),
+        client_scan_id=scan_id,
+        actor=current_user,
+    )
+    return _row(answer)
+
+
+@bp.route("/<task>/context")
+def context(task: str):
+    name = task_name(task)
+    found = services.session_context(
+        db.session, actor=current_user, session_key=request.args.get("session"), task=name
+    )
+    return render_template("scanning/_context.html", context=found, task=task)
+
+
+@bp.route("/ship/new-order", methods=["POST"])
+def new_order():
+    answer = services.new_order(db.session, actor=current_user, session_key=request.form.get("session", ""))
+    db.session.commit()
+    answer.update(client_scan_id=request.form.get("client_scan_id", ""), kind="order", task="ship",
+                  code="new order", undoable=False, context={"order_ref": None})
+    return _row(answer)
+
+
+@bp.route("/count/finish", methods=["POST"])
+def finish_count():
+    summary = services.count_summary(db.session, actor=current_user, session_key=request.form.get("session", ""))
+    return render_template("scanning/_count_result.html", summary=summary)
+
+
+@bp.route("/count/apply", methods=["POST"])
+def apply_count():
+    raw_id = request.form.get("count_id", "")
+    if not raw_id.isdigit():
+        raise Invalid("Which count? Finish the count again.", code="no_count")
+    result = services.apply_count(
+        db.session, actor=current_user, session_key=request.form.get("session", ""), count_id=int(raw_id)
+    )
+    db.session.commit()
+    return render_template("scanning/_count_applied.html", result=result)
+
+
+# --- device check ---------------------------------------------------------------------
+
+
+def barcode_image(data: str, *, gs1: bool = False) -> str:
+    """A Code128 (or GS1-128) barcode as an SVG data URI, for an <img>."""
+    kind = barcode.get_barcode_class("gs1_128" if gs1 else "code128")
+    svg = kind(data, writer=SVGWriter()).render(
+        {"module_width": 0.3, "module_height": 12.0, "font_size": 8, "text_distance": 4, "quiet_zone": 4}
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+@bp.route("/device-check")
+def device_check():
+    prefix = current_app.config["BIN_LABEL_PREFIX"]
+    example = queries.example_bin(db.session) or ("WH1", "A-01-1")
+    bin_text = barcodes.bin_label_text(prefix=prefix, warehouse_code=example[0], bin_code=example[1])
+    gs1_data = "0109501101530003" + "17281231" + "10LOT42" + "\x1d" + "21SN-GS1-0001"
+    samples = [
+        {"title": "Plain serial (Code 128)", "text": "SN-TEST-0001", "image": barcode_image("SN-TEST-0001"),
+         "expect": "a serial: SN-TEST-0001"},
+        {"title": "Bin label (Code 128)", "text": bin_text, "image": barcode_image(bin_text),
+         "expect": f"bin {example[0]}/{example[1]}"},
+        {"title": "GS1-128 (GTIN, expiry, batch, serial)",
+         "text": "(01)09501101530003(17)281231(10)LOT42(21)SN-GS1-0001",
+         "image": barcode_image(gs1_data.replace("\x1d", "\xf1"), gs1=True),
+         "expect": "serial SN-GS1-0001, GTIN 09501101530003, expiry 2028-12-31, batch LOT42"},
+    ]
+    return render_template("scanning/device_check.html", samples=samples, prefix=prefix, tasks=TASKS,
+                           read_url=url_for("scanning.read_code"))
+
+
+@bp.route("/device-check/read")
+def read_code():
+    """What the portal makes of a scanned text (no database, nothing recorded)."""
+    raw = request.args.get("code", "")
+    try:
+        read = barcodes.read_code(raw, bin_prefix=current_app.config["BIN_LABEL_PREFIX"])
+    except barcodes.BadCode as error:
+        return jsonify(kind="none", message=str(error), shown=barcodes.printable(raw[:200]))
+    if isinstance(read, barcodes.BinLabel):
+        return jsonify(kind="bin", message=f"A bin label: {read.label}", shown=barcodes.printable(raw[:200]))
+    parts = [f"A serial: {read.serial}"]
+    if read.gs1:
+        parts.append("read as GS1")
+    if read.gtin:
+        parts.append(f"GTIN {read.gtin}")
+    if read.expiry:
+        parts.append(f"expiry {read.expiry.isoformat()}")
+    if read.batch:
+        parts.append(f"batch {read.batch}")
+    return jsonify(kind="serial", message=", ".join(parts), shown=barcodes.printable(raw[:200]))

@@ -1,25 +1,95 @@
-"""scanning: scan log for exactly-once answers
+"""scanning: scan sessions, scan log for exactly-once answers, bin counts
 
 Revision ID: 0003_scanning
 Revises: 0002_receiving
 Create Date: 2026-11-29
-
-Placeholder in the fixed chain of revisions, so that work on different
-features never forks the history; the feature's tables go here.
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_scanning"
 down_revision = "0002_receiving"
 branch_labels = None
 depends_on = None
 
+TASKS = "task IN ('put_away', 'move', 'count', 'ship', 'defect', 'lookup', 'undo')"
+
 
 def upgrade():
-    pass
+    op.create_table(
+        "bin_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bin_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), server_default="open", nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("applied_at", sa.DateTime(), nullable=True),
+        sa.Column("summary", sa.Text(), nullable=True),
+        sa.CheckConstraint("status IN ('open', 'applied')", name=op.f("ck_bin_counts_status_allowed")),
+        sa.ForeignKeyConstraint(["bin_id"], ["bins.id"], name=op.f("fk_bin_counts_bin_id_bins")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_bin_counts_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bin_counts")),
+    )
+    with op.batch_alter_table("bin_counts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_bin_counts_bin_id"), ["bin_id"], unique=False)
+
+    op.create_table(
+        "scan_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("task", sa.String(length=16), nullable=False),
+        sa.Column("bin_id", sa.Integer(), nullable=True),
+        sa.Column("order_ref", sa.String(length=100), nullable=True),
+        sa.Column("count_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(TASKS, name=op.f("ck_scan_sessions_task_allowed")),
+        sa.ForeignKeyConstraint(["bin_id"], ["bins.id"], name=op.f("fk_scan_sessions_bin_id_bins")),
+        sa.ForeignKeyConstraint(["count_id"], ["bin_counts.id"], name=op.f("fk_scan_sessions_count_id_bin_counts")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_scan_sessions_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_sessions")),
+        sa.UniqueConstraint("key", name=op.f("uq_scan_sessions_key")),
+    )
+    with op.batch_alter_table("scan_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_scan_sessions_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "scan_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("client_scan_id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=True),
+        sa.Column("task", sa.String(length=16), nullable=False),
+        sa.Column("code", sa.String(length=200), nullable=False),
+        sa.Column("result", sa.String(length=16), nullable=False),
+        sa.Column("message", sa.Text(), nullable=True),
+        sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.Column("bin_id", sa.Integer(), nullable=True),
+        sa.Column("count_id", sa.Integer(), nullable=True),
+        sa.Column("undone_at", sa.DateTime(), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(TASKS, name=op.f("ck_scan_log_task_allowed")),
+        sa.CheckConstraint(
+            "result IN ('pending', 'accepted', 'warning', 'refused')", name=op.f("ck_scan_log_result_allowed")
+        ),
+        sa.ForeignKeyConstraint(["bin_id"], ["bins.id"], name=op.f("fk_scan_log_bin_id_bins")),
+        sa.ForeignKeyConstraint(["count_id"], ["bin_counts.id"], name=op.f("fk_scan_log_count_id_bin_counts")),
+        sa.ForeignKeyConstraint(["item_id"], ["serial_items.id"], name=op.f("fk_scan_log_item_id_serial_items")),
+        sa.ForeignKeyConstraint(["session_id"], ["scan_sessions.id"], name=op.f("fk_scan_log_session_id_scan_sessions")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_scan_log_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_log")),
+        sa.UniqueConstraint("client_scan_id", name=op.f("uq_scan_log_client_scan_id")),
+    )
+    with op.batch_alter_table("scan_log", schema=None) as batch_op:
+        batch_op.create_index("ix_scan_log_session_item", ["session_id", "item_id"], unique=False)
+        batch_op.create_index("ix_scan_log_count_item", ["count_id", "item_id"], unique=False)
+        batch_op.create_index("ix_scan_log_user_task", ["user_id", "task", "id"], unique=False)
 
 
 def downgrade():
-    pass
+    op.drop_table("scan_log")
+    op.drop_table("scan_sessions")
+    op.drop_table("bin_counts")

@@ -1,0 +1,83 @@
+"""Reads for the catalog pages: searches return Select statements (paged by
+the view), counts are one grouped query for the ids on the page."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import Bin, ItemStatus, Product, SerialItem, Supplier, Warehouse
+
+MAX_SEARCH_LENGTH = 100
+
+
+def _contains(columns, text: str | None):
+    """Case-insensitive "contains" on any of ``columns``; LIKE wildcards in the
+    text match literally."""
+    text = (text or "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]  # PostgreSQL text holds no NUL
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))
+
+
+def _filtered(query: Select, condition) -> Select:
+    return query if condition is None else query.where(condition)
+
+
+def suppliers(q: str | None = None) -> Select:
+    return _filtered(select(Supplier), _contains([Supplier.code, Supplier.name], q)).order_by(
+        Supplier.code
+    )
+
+
+def products(q: str | None = None) -> Select:
+    condition = _contains([Product.sku, Product.name, Product.gtin], q)
+    return _filtered(select(Product), condition).order_by(Product.sku)
+
+
+def warehouses(q: str | None = None) -> Select:
+    condition = _contains([Warehouse.code, Warehouse.name], q)
+    return _filtered(select(Warehouse), condition).order_by(Warehouse.code)
+
+
+def bins(warehouse_id: int, q: str | None = None) -> Select:
+    """A warehouse's bins: dock and quarantine first, then by code."""
+    query = select(Bin).where(Bin.warehouse_id == warehouse_id)
+    return _filtered(query, _contains([Bin.code], q)).order_by(
+        case((Bin.kind == "storage", 1), else_=0), Bin.code
+    )
+
+
+def _grouped_counts(session: Session, key, ids: list[int], *conditions) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(key, func.count()).where(key.in_(ids), *conditions).group_by(key)
+    )
+    return {k: n for k, n in rows}
+
+
+def in_stock_by_product(session: Session, product_ids: list[int]) -> dict[int, int]:
+    return _grouped_counts(
+        session, SerialItem.product_id, product_ids, SerialItem.status == ItemStatus.IN_STOCK
+    )
+
+
+def items_by_bin(session: Session, bin_ids: list[int]) -> dict[int, int]:
+    """Items physically in each bin (in stock or defective in quarantine)."""
+    return _grouped_counts(session, SerialItem.bin_id, bin_ids)
+
+
+def in_stock_by_warehouse(session: Session, warehouse_ids: list[int]) -> dict[int, int]:
+    return _grouped_counts(
+        session, SerialItem.warehouse_id, warehouse_ids, SerialItem.status == ItemStatus.IN_STOCK
+    )
+
+
+def bins_by_warehouse(session: Session, warehouse_ids: list[int]) -> dict[int, int]:
+    return _grouped_counts(session, Bin.warehouse_id, warehouse_ids)
+
+
+def warehouse_by_code(session: Session, code: str) -> Warehouse | None:
+    return session.scalar(select(Warehouse).where(Warehouse.code == code.strip().upper()))

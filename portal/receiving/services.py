@@ -1,0 +1,718 @@
+"""Receiving use cases: preview a supplier list, commit it as a receipt (all or
+nothing), receive everything at the dock, add an unexpected serial, close.
+
+The pages, the API and the CLI call these same functions. Services never
+commit. Bulk paths are set-based: the number of SQL statements does not grow
+with the number of rows (existence checks join a JSON array on SQLite or an
+array on PostgreSQL; items go in by executemany on SQLite and COPY on
+PostgreSQL; movements by one INSERT ... SELECT).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import DateTime, bindparam, delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..catalog.services import parse_money, special_bin
+from ..errors import Conflict, DomainError, Invalid, NotFound
+from ..items.services import can_transition, transition
+from ..models import (
+    BinKind,
+    Condition,
+    ItemStatus,
+    MovementKind,
+    Ownership,
+    Product,
+    Receipt,
+    ReceiptStatus,
+    SerialItem,
+    Supplier,
+    User,
+    Warehouse,
+    utcnow,
+)
+from . import supplier_lists as lists
+from .models import StagedUpload, SupplierColumnMapping, UnexpectedItem
+
+#: Rows per executemany on SQLite (bounds memory; statements grow only per chunk).
+INSERT_CHUNK = 50_000
+#: SQLite page cache (KiB) during a bulk import: index pages of a large serial_items stay in memory.
+SQLITE_CACHE_KB = 262_144
+#: Errors returned in full by the API and shown in the preview table.
+ERRORS_SHOWN = 1000
+STAGED_UPLOADS_KEPT = timedelta(days=2)
+#: The advisory lock that serialises receipt commits on PostgreSQL.
+COMMIT_LOCK_KEY = 0x5EC1A1
+
+
+class ListRefused(Invalid):
+    """The list has invalid rows (or cannot be read); ``preview`` says which."""
+
+    code = "invalid_rows"
+
+    def __init__(self, message: str, preview: Preview, *, code: str | None = None):
+        super().__init__(message, code=code)
+        self.preview = preview
+
+
+# --- the receipt's header -------------------------------------------------------
+
+
+@dataclass
+class ReceiptHeader:
+    """What the receiver says about a shipment, checked."""
+
+    supplier: Supplier
+    warehouse: Warehouse
+    reference: str
+    expected_date: date | None = None
+    product: Product | None = None
+    condition: str = Condition.REGULAR.value
+    ownership: str = Ownership.OWNED.value
+    unit_cost: Decimal | None = None
+
+
+def receipt_header(
+    session: Session,
+    *,
+    supplier: str | None,
+    warehouse: str | None,
+    reference: str | None,
+    expected_date: date | str | None = None,
+    product: str | None = None,
+    condition: str | None = None,
+    ownership: str | None = None,
+    unit_cost: str | Decimal | None = None,
+) -> ReceiptHeader:
+    """Check the header fields (codes, as typed or chosen). Raises Invalid whose
+    ``details`` maps each bad field to its message."""
+    problems: dict[str, str] = {}
+    found_supplier = found_warehouse = found_product = None
+    code = (supplier or "").strip().upper()
+    if not code:
+        problems["supplier"] = "Choose the supplier."
+    else:
+        found_supplier = session.scalar(select(Supplier).where(Supplier.code == code))
+        if found_supplier is None or not found_supplier.active:
+            problems["supplier"] = f"No active supplier has the code {code[:40]}."
+    code = (warehouse or "").strip().upper()
+    if not code:
+        problems["warehouse"] = "Choose the destination warehouse."
+    else:
+        found_warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
+        if found_warehouse is None or not found_warehouse.active:
+            problems["warehouse"] = f"No active warehouse has the code {code[:40]}."
+    ref = (reference or "").strip()
+    if not ref:
+        problems["reference"] = "Give the PO, ASN or invoice number."
+    elif len(ref) > 100:
+        problems["reference"] = "The reference has at most 100 characters."
+    sku = (product or "").strip().upper()
+    if sku:
+        found_product = session.scalar(select(Product).where(Product.sku == sku))
+        if found_product is None or not found_product.active:
+            problems["product"] = f"No active product has the SKU {sku[:64]}."
+    cond = (condition or Condition.REGULAR.value).strip().lower()
+    if cond not in {c.value for c in Condition}:
+        problems["condition"] = "Choose a condition from the list."
+    owner = (ownership or Ownership.OWNED.value).strip().lower()
+    if owner not in {o.value for o in Ownership}:
+        problems["ownership"] = "Choose owned or consignment."
+    cost = None
+    if unit_cost not in (None, ""):
+        try:
+            cost = parse_money(unit_cost)
+        except DomainError as error:
+            problems["unit_cost"] = error.message
+    when = None
+    if isinstance(expected_date, date):
+        when = expected_date
+    elif expected_date:
+        try:
+            when = date.fromisoformat(str(expected_date).strip())
+        except ValueError:
+            problems["expected_date"] = "Give the date as YYYY-MM-DD."
+    if problems:
+        raise Invalid(
+            "The receipt is incomplete: " + " ".join(problems.values()),
+            code="invalid_receipt",
+            details=problems,
+        )
+    return ReceiptHeader(
+        supplier=found_supplier,
+        warehouse=found_warehouse,
+        reference=ref,
+        expected_date=when,
+        product=found_product,
+        condition=cond,
+        ownership=owner,
+        unit_cost=cost,
+    )
+
+
+# --- reading and checking a list ------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What a list would become: everything the preview page and the API show."""
+
+    file_name: str
+    file_sha256: str
+    table: lists.Table | None = None
+    mapping: lists.Mapping | None = None
+    checked: lists.Checked | None = None
+    errors: list[lists.RowError] = field(default_factory=list)
+    refusal: lists.UnreadableFile | None = None
+    duplicate_of: Receipt | None = None
+    product_ids: list[int] = field(default_factory=list)
+    missing_product: bool = False
+
+    @property
+    def rows_read(self) -> int:
+        return self.checked.rows_read if self.checked else 0
+
+    @property
+    def valid(self) -> int:
+        return len(self.checked.keys) if self.checked else 0
+
+    @property
+    def error_counts(self) -> list[tuple[str, str, int]]:
+        counts = Counter(e.code for e in self.errors)
+        return [(code, lists.ERROR_LABELS.get(code, code), n) for code, n in counts.most_common()]
+
+    @property
+    def can_commit(self) -> bool:
+        return self.refusal is None and self.duplicate_of is None and self.valid > 0
+
+    def summary(self) -> dict:
+        """The preview as the API and the CLI report it."""
+        body: dict = {
+            "file": self.file_name,
+            "rows": self.rows_read,
+            "valid": self.valid,
+            "invalid": len(self.errors),
+            "errors_by_code": dict(Counter(e.code for e in self.errors)),
+            "errors": [e.as_dict() for e in self.errors[:ERRORS_SHOWN]],
+            "errors_truncated": len(self.errors) > ERRORS_SHOWN,
+        }
+        if self.table is not None:
+            body["format"] = self.table.description
+            body["columns"] = self.table.headers
+        if self.mapping is not None and self.table is not None:
+            body["mapping"] = self.mapping.as_json(self.table.headers)
+        if self.duplicate_of is not None:
+            body["duplicate_of_receipt"] = self.duplicate_of.id
+        return body
+
+
+def file_digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def read_list(
+    *, content: bytes, file_name: str, sheet: str | None = None, mapping: dict | None = None,
+    remembered: dict | None = None,
+) -> Preview:
+    """The file checks, no database: read, map (the receiver's mapping, else the
+    supplier's remembered one, else the headers), check every row."""
+    preview = Preview(file_name=file_name, file_sha256=file_digest(content))
+    try:
+        table = lists.read_table(content, file_name=file_name, sheet=sheet, mapping_hint=mapping or remembered)
+    except lists.UnreadableFile as refusal:
+        preview.refusal = refusal
+        return preview
+    preview.table = table
+    chosen = lists.Mapping.from_json(mapping, table.headers) if mapping else None
+    if chosen is None and remembered:
+        chosen = lists.Mapping.from_json(remembered, table.headers)
+    if chosen is None:
+        chosen = lists.recognise_columns(table.headers)
+    if "serial" not in chosen.columns:  # pragma: no cover - read_table refuses such files
+        preview.refusal = lists.UnreadableFile("No serial column.", code="no_serial_column")
+        return preview
+    preview.mapping = chosen
+    preview.checked = lists.check_rows(table, chosen)
+    preview.errors = list(preview.checked.errors)
+    # the checked columns hold what is needed from here on: keep only a sample of the raw rows
+    del table.rows[table.data_start + 50:]
+    return preview
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _keys_source(session: Session, name: str) -> str:
+    """A FROM item listing the strings bound as ``name``, with a column ``key``:
+    one statement and one parameter whatever the number of keys."""
+    if _dialect(session) == "postgresql":
+        return f"unnest(CAST(:{name} AS text[])) AS k(key)"
+    return f"(SELECT value AS key FROM json_each(:{name})) AS k"  # noqa: S608 - a parameter name
+
+
+def _bind_keys(session: Session, keys: list[str]):
+    return keys if _dialect(session) == "postgresql" else json.dumps(keys)
+
+
+def existing_serials(session: Session, keys: list[str]) -> dict[str, tuple]:
+    """serial_key -> (serial, status, receipt id, receipt reference) for the keys
+    already in the system: one statement."""
+    if not keys:
+        return {}
+    source = _keys_source(session, "keys")
+    statement = text(
+        "SELECT s.serial_key, s.serial, s.status, s.receipt_id, r.reference "  # noqa: S608 - no user text
+        f"FROM {source} JOIN serial_items s ON s.serial_key = k.key "
+        "LEFT JOIN receipts r ON r.id = s.receipt_id"
+    )
+    rows = session.execute(statement, {"keys": _bind_keys(session, keys)})
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _products_by_sku(session: Session, skus: list[str]) -> dict[str, tuple[int, bool]]:
+    if not skus:
+        return {}
+    source = _keys_source(session, "skus")
+    statement = text(f"SELECT p.sku, p.id, p.active FROM {source} JOIN products p ON p.sku = k.key")  # noqa: S608
+    return {row[0]: (row[1], bool(row[2])) for row in session.execute(statement, {"skus": _bind_keys(session, skus)})}
+
+
+def check_against_database(session: Session, preview: Preview, header: ReceiptHeader) -> Preview:
+    """The checks that need the database, set-based: the same file already
+    received, SKUs that exist, serials already in the system."""
+    checked = preview.checked
+    if checked is None:
+        return preview
+    preview.duplicate_of = session.scalar(
+        select(Receipt).where(
+            Receipt.supplier_id == header.supplier.id, Receipt.file_sha256 == preview.file_sha256
+        )
+    )
+    default_product = header.product.id if header.product else None
+    new_errors: list[lists.RowError] = []
+    products = _products_by_sku(session, sorted({s for s in checked.skus if s}))
+    row_products: list[int | None] = []
+    for number, sku in zip(checked.row_numbers, checked.skus, strict=True):
+        if sku:
+            found = products.get(sku)
+            if found is None or not found[1]:
+                why = "is inactive" if found else "is not in the catalog"
+                new_errors.append(lists.RowError(number, checked.sku_header, sku, "unknown_sku",
+                                                 f"The SKU {sku} {why}."))
+                row_products.append(None)
+            else:
+                row_products.append(found[0])
+        elif default_product is not None:
+            row_products.append(default_product)
+        else:
+            preview.missing_product = True
+            new_errors.append(lists.RowError(number, checked.sku_header, "", "no_product",
+                                             "No SKU on this row and no product chosen for the receipt."))
+            row_products.append(None)
+    existing = existing_serials(session, checked.keys)
+    for i, key in enumerate(checked.keys):
+        hit = existing.get(key)
+        if hit is None or row_products[i] is None:
+            continue
+        stored, status, receipt_id, reference = hit
+        where = f"receipt #{receipt_id} ({reference})" if receipt_id else "no receipt"
+        new_errors.append(lists.RowError(
+            checked.row_numbers[i], checked.serial_header, checked.serials[i], "already_in_system",
+            f"Already in the system as {stored}: {where}, status {status.replace('_', ' ')}."))
+        row_products[i] = None
+    if new_errors:
+        checked.keep([p is not None for p in row_products])
+        preview.errors = sorted(preview.errors + new_errors, key=lambda e: e.row)
+    product_ids = [p for p in row_products if p is not None]
+    preview.product_ids = product_ids
+    return preview
+
+
+def preview_list(
+    session: Session, *, header: ReceiptHeader, content: bytes, file_name: str,
+    sheet: str | None = None, mapping: dict | None = None,
+) -> Preview:
+    """Everything the receiver needs to decide: read, map, check. Saves nothing."""
+    preview = read_list(content=content, file_name=file_name, sheet=sheet, mapping=mapping,
+                        remembered=remembered_mapping(session, header.supplier.id))
+    return check_against_database(session, preview, header)
+
+
+def remembered_mapping(session: Session, supplier_id: int) -> dict | None:
+    row = session.get(SupplierColumnMapping, supplier_id)
+    return json.loads(row.mapping) if row else None
+
+
+def _remember_mapping(session: Session, supplier_id: int, preview: Preview) -> None:
+    data = json.dumps(preview.mapping.as_json(preview.table.headers))
+    row = session.get(SupplierColumnMapping, supplier_id)
+    if row is None:
+        session.add(SupplierColumnMapping(supplier_id=supplier_id, mapping=data, updated_at=utcnow()))
+    else:
+        row.mapping = data
+        row.updated_at = utcnow()
+
+
+# --- committing a list -----------------------------------------------------------
+
+
+def serialise_receiving(session: Session) -> None:
+    """Commits of new serials wait for one another, so two overlapping lists
+    committed at the same moment cannot both pass the existence check: the
+    second sees the first's serials and is told which collided. PostgreSQL: a
+    transaction-level advisory lock; SQLite: the database write lock, taken now."""
+    if _dialect(session) == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_LOCK_KEY})
+    else:
+        session.execute(text("UPDATE receipts SET status = status WHERE 1 = 0"))
+
+
+def import_list(
+    session: Session,
+    *,
+    header: ReceiptHeader,
+    content: bytes,
+    file_name: str,
+    actor: User | None,
+    sheet: str | None = None,
+    mapping: dict | None = None,
+    skip_invalid: bool = False,
+    expected_invalid: int | None = None,
+) -> tuple[Receipt, Preview]:
+    """Commit a supplier list: the receipt and every item as expected, one
+    'listed' movement each, all in the caller's transaction, or nothing.
+
+    Refused (ListRefused, nothing written) while invalid rows remain, unless
+    ``skip_invalid``; the receipt then records how many rows and which were
+    skipped. ``expected_invalid`` is the number of invalid rows the receiver saw
+    in the preview: if the list has changed since (a colliding commit), refuse.
+    """
+    preview = read_list(content=content, file_name=file_name, sheet=sheet, mapping=mapping,
+                        remembered=remembered_mapping(session, header.supplier.id))
+    if preview.refusal is not None:
+        raise ListRefused(preview.refusal.message, preview, code=preview.refusal.code)
+    serialise_receiving(session)
+    check_against_database(session, preview, header)
+    if preview.duplicate_of is not None:
+        receipt = preview.duplicate_of
+        raise Conflict(
+            f"This file was already uploaded for {header.supplier.code} as receipt #{receipt.id} "
+            f"({receipt.reference}).",
+            code="duplicate_file",
+            details={"receipt_id": receipt.id},
+        )
+    invalid = len(preview.errors)
+    if invalid and not skip_invalid:
+        raise ListRefused(
+            f"{invalid} row{'s' if invalid != 1 else ''} of the list cannot be received; nothing was saved. "
+            "Fix the file, or choose to skip the invalid rows.", preview)
+    if expected_invalid is not None and invalid != expected_invalid:
+        raise ListRefused(
+            f"The list has changed since the preview: {invalid} rows are now invalid "
+            f"(the preview showed {expected_invalid}). Nothing was saved; check the rows again.",
+            preview, code="list_changed")
+    if preview.valid == 0:
+        raise ListRefused("The list has no valid serials; nothing was saved.", preview, code="no_valid_rows")
+    now = utcnow()
+    receipt = Receipt(
+        supplier_id=header.supplier.id,
+        warehouse_id=header.warehouse.id,
+        reference=header.reference,
+        expected_date=header.expected_date,
+        status=ReceiptStatus.OPEN,
+        created_by_id=actor.id if actor else None,
+        created_at=now,
+        file_name=file_name[:255],
+        file_sha256=preview.file_sha256,
+        skipped_rows=invalid,
+        skipped_detail=json.dumps([
+            {"row": e.row, "value": e.value, "code": e.code} for e in preview.errors
+        ]) if invalid else None,
+    )
+    session.add(receipt)
+    session.flush()
+    with _large_page_cache(session):
+        try:
+            _insert_items(session, receipt=receipt, header=header, preview=preview, at=now)
+        except IntegrityError:
+            raise Conflict(
+                "Some of these serials were saved by another upload at the same moment; nothing was saved. "
+                "Upload the list again to see which.", code="serial_collision") from None
+        session.execute(
+            text(
+                "INSERT INTO movements (item_id, kind, from_status, to_status, actor_id, at) "
+                "SELECT id, :kind, NULL, :status, :actor, :at FROM serial_items WHERE receipt_id = :receipt"
+            ).bindparams(bindparam("at", type_=DateTime)),
+            {"kind": MovementKind.LISTED.value, "status": ItemStatus.EXPECTED.value,
+             "actor": actor.id if actor else None, "at": now, "receipt": receipt.id},
+        )
+    _remember_mapping(session, header.supplier.id, preview)
+    return receipt, preview
+
+
+ITEM_COLUMNS = ("serial", "serial_key", "product_id", "supplier_id", "receipt_id", "warehouse_id",
+                "status", "condition", "ownership", "unit_cost", "created_at")
+
+
+def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, preview: Preview,
+                  at: datetime) -> None:
+    checked = preview.checked
+    default_cost = header.unit_cost
+    costs = [c if c is not None else default_cost for c in checked.costs]
+    fixed = (header.supplier.id, receipt.id, header.warehouse.id, ItemStatus.EXPECTED.value,
+             header.condition, header.ownership)
+    if _dialect(session) == "postgresql":
+        from psycopg import errors as pg_errors
+
+        driver = session.connection().connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(
+                f"COPY serial_items ({', '.join(ITEM_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                for serial, key, product_id, cost in zip(
+                        checked.serials, checked.keys, preview.product_ids, costs, strict=True):
+                    copy.write_row((serial, key, product_id, *fixed, cost, at))
+        except pg_errors.UniqueViolation:
+            raise IntegrityError("COPY serial_items", None, None) from None  # noqa: B904
+        return
+    stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    statement = (f"INSERT INTO serial_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 - fixed columns
+                 f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})")
+    connection = session.connection()
+    n = len(checked.keys)
+    for start in range(0, n, INSERT_CHUNK):
+        end = min(start + INSERT_CHUNK, n)
+        rows = [
+            (checked.serials[i], checked.keys[i], preview.product_ids[i], *fixed,
+             None if costs[i] is None else str(costs[i]), stamp)
+            for i in range(start, end)
+        ]
+        connection.exec_driver_sql(statement, rows)
+
+
+@contextmanager
+def _large_page_cache(session: Session):
+    """SQLite: a page cache big enough for the indexes of a large serial_items
+    while a list goes in; back to the default afterwards, so pooled connections stay small."""
+    if _dialect(session) != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA cache_size = -2000")
+
+
+# --- staged uploads (the page's preview, then commit) -----------------------------
+
+
+def stage_upload(session: Session, *, header: ReceiptHeader, content: bytes, file_name: str,
+                 actor: User | None, sheet: str | None = None) -> StagedUpload:
+    """Keep the file in the database until the receiver commits it."""
+    session.execute(delete(StagedUpload).where(StagedUpload.created_at < utcnow() - STAGED_UPLOADS_KEPT))
+    staged = StagedUpload(
+        supplier_id=header.supplier.id,
+        warehouse_id=header.warehouse.id,
+        reference=header.reference,
+        expected_date=header.expected_date,
+        product_id=header.product.id if header.product else None,
+        condition=header.condition,
+        ownership=header.ownership,
+        unit_cost=header.unit_cost,
+        file_name=(file_name or "upload")[:255],
+        file_sha256=file_digest(content),
+        file_size=len(content),
+        content=content,
+        sheet=sheet or None,
+        created_by_id=actor.id if actor else None,
+        created_at=utcnow(),
+    )
+    session.add(staged)
+    session.flush()
+    return staged
+
+
+def staged_header(session: Session, staged: StagedUpload) -> ReceiptHeader:
+    return ReceiptHeader(
+        supplier=staged.supplier,
+        warehouse=staged.warehouse,
+        reference=staged.reference,
+        expected_date=staged.expected_date,
+        product=session.get(Product, staged.product_id) if staged.product_id else None,
+        condition=staged.condition,
+        ownership=staged.ownership,
+        unit_cost=staged.unit_cost,
+    )
+
+
+def get_staged(session: Session, staged_id: int) -> StagedUpload:
+    staged = session.get(StagedUpload, staged_id)
+    if staged is None:
+        raise NotFound("This upload is no longer waiting: it was committed, or it expired. Upload the file again.",
+                       code="upload_gone")
+    return staged
+
+
+def preview_staged(session: Session, staged: StagedUpload) -> Preview:
+    mapping = json.loads(staged.mapping) if staged.mapping else None
+    return preview_list(session, header=staged_header(session, staged), content=staged.content,
+                        file_name=staged.file_name, sheet=staged.sheet, mapping=mapping)
+
+
+def remap_staged(session: Session, *, staged: StagedUpload, columns: dict[str, str | None],
+                 serial_kind: str = "any", sheet: str | None = None) -> StagedUpload:
+    """The receiver's own mapping (field -> header text) and sheet, kept with the upload."""
+    chosen = {name: header for name, header in columns.items() if name in lists.FIELDS and header}
+    if "serial" not in chosen:
+        raise Invalid("Choose the column that holds the serial numbers.", code="no_serial_column")
+    if sheet is not None:
+        staged.sheet = sheet or None
+    staged.mapping = json.dumps({"columns": chosen,
+                                 "serial_kind": serial_kind if serial_kind in lists.SERIAL_KINDS else "any"})
+    return staged
+
+
+def commit_staged(session: Session, *, staged: StagedUpload, actor: User | None, skip_invalid: bool,
+                  expected_invalid: int | None) -> tuple[Receipt, Preview]:
+    mapping = json.loads(staged.mapping) if staged.mapping else None
+    receipt, preview = import_list(
+        session, header=staged_header(session, staged), content=staged.content, file_name=staged.file_name,
+        actor=actor, sheet=staged.sheet, mapping=mapping, skip_invalid=skip_invalid,
+        expected_invalid=expected_invalid)
+    session.delete(staged)
+    return receipt, preview
+
+
+# --- the receipt after the list: dock, unexpected serials, closing -----------------
+
+
+def get_receipt(session: Session, receipt_id: int) -> Receipt:
+    receipt = session.get(Receipt, receipt_id)
+    if receipt is None:
+        raise NotFound(f"There is no receipt #{receipt_id}.")
+    return receipt
+
+
+def _must_be_open(receipt: Receipt) -> None:
+    if receipt.status != ReceiptStatus.OPEN:
+        raise Conflict(f"Receipt #{receipt.id} is closed.", code="receipt_closed")
+
+
+def _bulk_transition(session: Session, *, receipt: Receipt, from_status: str, to_status: str, kind: str,
+                     actor: User | None, to_bin_id: int | None, note: str, received: bool = False) -> int:
+    """Every item of the receipt in ``from_status`` changes to ``to_status``, one
+    movement each: one UPDATE ... RETURNING and one INSERT ... SELECT. The
+    transition table decides whether the change is allowed at all."""
+    if not can_transition(from_status, to_status):
+        raise Invalid(f"Items cannot go from {from_status} to {to_status}.", code="status_not_allowed")
+    now = utcnow()
+    values = {"status": to_status, "bin_id": to_bin_id}
+    if received:
+        values["received_at"] = now
+    ids = session.scalars(
+        update(SerialItem)
+        .where(SerialItem.receipt_id == receipt.id, SerialItem.status == from_status)
+        .values(**values)
+        .returning(SerialItem.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not ids:
+        return 0
+    source = _keys_source(session, "ids")
+    id_values = [str(i) for i in ids]
+    session.execute(
+        text(
+            "INSERT INTO movements "  # noqa: S608 - no user text
+            "(item_id, kind, from_bin_id, to_bin_id, from_status, to_status, actor_id, at, note) "
+            "SELECT CAST(k.key AS INTEGER), :kind, NULL, :bin, :from_status, :to_status, :actor, :at, :note "
+            f"FROM {source}"
+        ).bindparams(bindparam("at", type_=DateTime)),
+        {"ids": _bind_keys(session, id_values), "kind": kind, "bin": to_bin_id, "from_status": from_status,
+         "to_status": to_status, "actor": actor.id if actor else None, "at": now, "note": note},
+    )
+    session.expire_all()
+    return len(ids)
+
+
+def receive_all_at_dock(session: Session, *, receipt: Receipt, actor: User | None) -> int:
+    """A trusted supplier's shipment: every expected item becomes in stock in
+    the warehouse's dock bin, one 'received' movement each. Returns how many."""
+    _must_be_open(receipt)
+    if not receipt.supplier.trusted:
+        raise Invalid(
+            f"{receipt.supplier.name} is not a trusted supplier: scan each item in with put-away.",
+            code="supplier_not_trusted")
+    dock = special_bin(session, receipt.warehouse_id, BinKind.DOCK)
+    return _bulk_transition(session, receipt=receipt, from_status=ItemStatus.EXPECTED,
+                            to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=actor,
+                            to_bin_id=dock.id, note=f"received at the dock with receipt #{receipt.id}",
+                            received=True)
+
+
+def close_receipt(session: Session, *, receipt: Receipt, actor: User | None) -> int:
+    """Close: every item still expected becomes missing (one 'marked_missing'
+    movement each). Returns how many went missing."""
+    _must_be_open(receipt)
+    missing = _bulk_transition(session, receipt=receipt, from_status=ItemStatus.EXPECTED,
+                               to_status=ItemStatus.MISSING, kind=MovementKind.MARKED_MISSING, actor=actor,
+                               to_bin_id=None, note=f"not received when receipt #{receipt.id} was closed")
+    receipt = session.get(Receipt, receipt.id)
+    receipt.status = ReceiptStatus.CLOSED
+    receipt.closed_at = utcnow()
+    session.flush()
+    return missing
+
+
+def add_unexpected(session: Session, *, receipt: Receipt, serial: str, product_sku: str | None,
+                   actor: User | None) -> SerialItem:
+    """A serial that arrived with the shipment but is not on the list: it is
+    listed on this receipt (marked unexpected) and received into the dock bin."""
+    _must_be_open(receipt)
+    cleaned = lists.clean_edges(serial or "")
+    problem = lists.check_serial(cleaned)
+    if problem:
+        raise Invalid(f"{cleaned[:64]!s}: {problem[1]}" if cleaned else problem[1], code=problem[0])
+    key = cleaned.upper()
+    serialise_receiving(session)
+    hit = existing_serials(session, [key]).get(key)
+    if hit is not None:
+        stored, status, receipt_id, reference = hit
+        if receipt_id == receipt.id and status == ItemStatus.EXPECTED:
+            raise Conflict(f"{stored} is on this receipt's list: put it away with the scanner.",
+                           code="on_the_list")
+        where = f"receipt #{receipt_id} ({reference})" if receipt_id else "no receipt"
+        raise Conflict(f"{stored} is already in the system: {where}, status {status.replace('_', ' ')}.",
+                       code="already_in_system")
+    sku = (product_sku or "").strip().upper()
+    product = session.scalar(select(Product).where(Product.sku == sku)) if sku else None
+    if product is None or not product.active:
+        raise Invalid("Choose the product of this item." if not sku else f"No active product has the SKU {sku[:64]}.",
+                      code="unknown_sku")
+    dock = special_bin(session, receipt.warehouse_id, BinKind.DOCK)
+    item = SerialItem(serial=cleaned, serial_key=key, product_id=product.id, supplier_id=receipt.supplier_id,
+                      receipt_id=receipt.id, warehouse_id=receipt.warehouse_id, status=ItemStatus.EXPECTED)
+    session.add(item)
+    session.flush()
+    from ..models import Movement
+
+    session.add(Movement(item_id=item.id, kind=MovementKind.LISTED, to_status=ItemStatus.EXPECTED,
+                         actor_id=actor.id if actor else None,
+                         note=f"not on the supplier's list of receipt #{receipt.id}"))
+    item.received_at = utcnow()
+    transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=actor,
+               to_bin=dock, note=f"unexpected with receipt #{receipt.id}")
+    session.add(UnexpectedItem(receipt_id=receipt.id, item_id=item.id, found_by_id=actor.id if actor else None))
+    session.flush()
+    return item

@@ -1,0 +1,838 @@
+"""Scan use cases: one function per scan, called by the scan pages, the JSON API
+and the benchmark alike. No commits here: the request commits once.
+
+A scan is one short transaction with a fixed number of SQL statements (a move
+from a page: 8 plus the login's user look-up), whatever the database size:
+
+1. INSERT the scan log row: this claims the client scan id (a resend fails
+   here with the unique constraint; the caller then returns the stored first
+   answer). On SQLite the first write also takes the database's write lock, so
+   the reads that follow see the latest state.
+2. SELECT the scan session (sticky bin, order, count) — pages only; the API
+   names its bin instead (SELECT the bin).
+3. SELECT the target bin (when the task has one).
+4. SELECT the item by ``serial_key`` with its product, bin and receipt,
+   locking its row (``FOR UPDATE OF serial_items`` on PostgreSQL).
+5. SELECT "already scanned in this session?" (pages only).
+6. (ship) SELECT an older unit of the SKU still in stock.
+7. UPDATE the scan log row with the answer; at commit the ORM's one flush
+   UPDATEs the item and INSERTs its movement (``transition()``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from ..errors import Invalid
+from ..items import services as items
+from ..models import (
+    Bin,
+    BinKind,
+    DefectReason,
+    DefectStage,
+    ItemStatus,
+    Movement,
+    MovementKind,
+    Product,
+    Receipt,
+    SerialItem,
+    User,
+    Warehouse,
+    utcnow,
+)
+from . import barcodes
+from .models import BinCount, ScanLog, ScanSession
+
+SCAN_LOG = ScanLog.__table__
+_CLAIM = insert(SCAN_LOG)
+_ANSWER = update(SCAN_LOG).where(SCAN_LOG.c.id == bindparam("log_id"))
+
+S = ItemStatus
+ACCEPTED, WARNING, REFUSED = "accepted", "warning", "refused"
+#: Tasks a scan can be for (the page slugs use dashes: put-away).
+SCAN_TASKS = ("put_away", "move", "count", "ship", "defect", "lookup")
+#: Tasks that need a target bin, scanned first and kept until another is scanned.
+BIN_TASKS = frozenset({"put_away", "move", "count"})
+CLIENT_SCAN_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+MAX_ORDER_REF = 100
+
+
+@dataclass
+class ScanSettings:
+    bin_label_prefix: str = "BIN:"
+    fifo_enforced: bool = False
+
+
+# --- small pure helpers -------------------------------------------------------------
+
+
+def clean_scan_id(raw) -> str:
+    """A client scan id: 8 to 64 letters, digits, '.', '_', ':' or '-' (a UUID fits)."""
+    value = raw.strip() if isinstance(raw, str) else ""
+    if not CLIENT_SCAN_ID.match(value):
+        raise Invalid(
+            "Every scan needs a client_scan_id of 8 to 64 letters, digits, '-', '_', '.' or ':'.",
+            code="invalid_client_scan_id",
+        )
+    return value
+
+
+def clean_session_key(raw) -> str:
+    value = raw.strip() if isinstance(raw, str) else ""
+    if not CLIENT_SCAN_ID.match(value):
+        raise Invalid("The scan page sent no valid session key; reload the page.", code="invalid_session")
+    return value
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def bin_label(bin_: Bin | None) -> str | None:
+    if bin_ is None:
+        return None
+    return f"{bin_.warehouse.code}/{bin_.code}"
+
+
+def human(status: str) -> str:
+    return status.replace("_", " ")
+
+
+@dataclass
+class ItemFacts:
+    """What the scan path reads about an item besides the row itself, fetched
+    in the same statement (plain columns: cheaper than loading related objects)."""
+
+    sku: str
+    product: str
+    warranty_months: int
+    bin_id: int | None
+    bin_label: str | None
+    receipt: str | None
+    receipt_warehouse_id: int | None
+
+
+def current_bin_label(item: SerialItem, facts: ItemFacts) -> str | None:
+    if not item.bin_id:
+        return None
+    if item.bin_id == facts.bin_id:
+        return facts.bin_label
+    return bin_label(item.__dict__.get("bin") or item.bin)  # the bin transition() just set
+
+
+def item_facts(item: SerialItem, facts: ItemFacts) -> dict:
+    """What an answer says about an item (the API's ``item``)."""
+    return {
+        "serial": item.serial,
+        "sku": facts.sku,
+        "product": facts.product,
+        "status": item.status,
+        "bin": current_bin_label(item, facts),
+        "receipt": facts.receipt,
+        "order_ref": item.order_ref,
+        "sold_at": item.sold_at.date().isoformat() if item.sold_at else None,
+        "warranty_ends_on": item.warranty_ends_on.isoformat() if item.warranty_ends_on else None,
+        "received_at": item.received_at.date().isoformat() if item.received_at else None,
+    }
+
+
+# --- reads used on the scan path ------------------------------------------------------
+# Built once, run with parameters: building a statement costs more CPU than running it.
+
+_BIN_BY_ID = select(Bin).options(joinedload(Bin.warehouse)).where(Bin.id == bindparam("bin_id"))
+
+
+def _item_statement(condition):
+    return (
+        select(
+            SerialItem, Product.sku, Product.name, Product.warranty_months,
+            Bin.code, Warehouse.code, Receipt.reference, Receipt.warehouse_id,
+        )
+        .join(Product, SerialItem.product_id == Product.id)
+        .outerjoin(Bin, SerialItem.bin_id == Bin.id)
+        .outerjoin(Warehouse, Bin.warehouse_id == Warehouse.id)
+        .outerjoin(Receipt, SerialItem.receipt_id == Receipt.id)
+        .where(condition)
+        .with_for_update(of=SerialItem)
+        .execution_options(populate_existing=True)
+    )
+
+
+_ITEM_BY_KEY = _item_statement(SerialItem.serial_key == bindparam("key"))
+_ITEM_BY_ID = _item_statement(SerialItem.id == bindparam("item_id"))
+_BIN_BY_CODE = (
+    select(Bin).join(Bin.warehouse).options(contains_eager(Bin.warehouse))
+    .where(Bin.code == bindparam("bin_code")).limit(2)
+)
+_BIN_BY_LABEL = (
+    select(Bin).join(Bin.warehouse).options(contains_eager(Bin.warehouse))
+    .where(Bin.code == bindparam("bin_code"), Warehouse.code == bindparam("warehouse_code")).limit(2)
+)
+_SESSION_BY_KEY = select(ScanSession).where(ScanSession.key == bindparam("key"))
+
+
+def _already_scanned_statement(*, in_count: bool, same_bin: bool):
+    stmt = select(ScanLog.id).where(
+        ScanLog.item_id == bindparam("item_id"),
+        ScanLog.result.in_((ACCEPTED, WARNING)),
+        ScanLog.undone_at.is_(None),
+        ScanLog.task == bindparam("task"),
+        ScanLog.id != bindparam("log_id"),
+    )
+    if in_count:
+        stmt = stmt.where(ScanLog.count_id == bindparam("count_id"))
+    else:
+        stmt = stmt.where(ScanLog.session_id == bindparam("session_id"))
+    if same_bin:
+        stmt = stmt.where(ScanLog.bin_id == bindparam("bin_id"))
+    return stmt.limit(1)
+
+
+_ALREADY_SCANNED = {
+    (in_count, same_bin): _already_scanned_statement(in_count=in_count, same_bin=same_bin)
+    for in_count in (False, True)
+    for same_bin in (False, True)
+}
+
+
+def _bin_with_warehouse(session: Session, bin_id: int) -> Bin | None:
+    return session.scalars(_BIN_BY_ID, {"bin_id": bin_id}).first()
+
+
+def _locked_item(session: Session, *, key: str | None = None, item_id: int | None = None):
+    """The item (by its unique serial key, or id), row-locked on PostgreSQL, with
+    what an answer shows, in one statement. Returns (item, facts) or (None, None)."""
+    if key is not None:
+        row = session.execute(_ITEM_BY_KEY, {"key": key}).first()
+    else:
+        row = session.execute(_ITEM_BY_ID, {"item_id": item_id}).first()
+    if row is None:
+        return None, None
+    item, sku, name, warranty, bin_code, warehouse_code, receipt, receipt_warehouse = row
+    label = f"{warehouse_code}/{bin_code}" if bin_code else None
+    return item, ItemFacts(sku, name, warranty or 0, item.bin_id, label, receipt, receipt_warehouse)
+
+
+def find_bin(session: Session, label: barcodes.BinLabel) -> tuple[Bin | None, str | None]:
+    """The bin a label names, or (None, why not)."""
+    if label.warehouse_code:
+        found = session.scalars(
+            _BIN_BY_LABEL, {"bin_code": label.bin_code, "warehouse_code": label.warehouse_code}
+        ).all()
+    else:
+        found = session.scalars(_BIN_BY_CODE, {"bin_code": label.bin_code}).all()
+    if not found:
+        return None, f"No bin {label.label}. Check the label, or ask for the bin to be set up."
+    if len(found) > 1:
+        return None, (
+            f"Bin {label.bin_code} exists in several warehouses: print its label as "
+            f"BIN:<warehouse>/{label.bin_code}."
+        )
+    if not found[0].active or not found[0].warehouse.active:
+        return None, f"Bin {bin_label(found[0])} is no longer in use."
+    return found[0], None
+
+
+# --- the scan -------------------------------------------------------------------------
+
+
+class _LogRow:
+    """The scan log row of the scan in progress, written with two plain
+    statements (claim, then answer) rather than through the ORM's unit of work."""
+
+    def __init__(self, *, id: int, client_scan_id: str, task: str, code: str, at):  # noqa: A002
+        self.id, self.client_scan_id, self.task, self.code, self.at = id, client_scan_id, task, code, at
+        self.session_id = self.count_id = self.item_id = self.bin_id = None
+
+
+def _claim(session: Session, *, scan_id: str, actor: User, task: str, code: str) -> _LogRow:
+    """INSERT the scan log row: claims the client scan id (a resend fails here)."""
+    at = utcnow()
+    result = session.execute(
+        _CLAIM, {"client_scan_id": scan_id, "user_id": actor.id, "task": task, "code": code,
+                 "result": "pending", "at": at},
+    )
+    return _LogRow(id=result.inserted_primary_key[0], client_scan_id=scan_id, task=task, code=code, at=at)
+
+
+class _Scan:
+    """One scan in progress: the log row it fills in and what it answers."""
+
+    def __init__(self, session: Session, log: _LogRow, actor: User, settings: ScanSettings):
+        self.session = session
+        self.log = log
+        self.actor = actor
+        self.settings = settings
+        self.scan_session: ScanSession | None = None
+        self.target: Bin | None = None
+        self.order_ref: str | None = None
+        self.item: SerialItem | None = None
+        self.facts: ItemFacts | None = None
+        self.extra: dict = {}
+
+    def answer(self, result: str, message: str, *, kind: str = "serial", undoable: bool = False) -> dict:
+        log = self.log
+        if self.item is not None:
+            log.item_id = self.item.id
+        if self.target is not None:
+            log.bin_id = self.target.id
+        body = {
+            "client_scan_id": log.client_scan_id,
+            "task": log.task,
+            "code": log.code,
+            "kind": kind,
+            "result": result,
+            "message": message,
+            "item": item_facts(self.item, self.facts) if self.item is not None else None,
+            "undoable": undoable and result != REFUSED,
+            "at": log.at.isoformat(timespec="seconds"),
+        }
+        if self.scan_session is not None:
+            body["context"] = {
+                "bin": bin_label(self.target),
+                "order_ref": self.order_ref,
+                "counting": bool(self.scan_session.count_id),
+            }
+        body.update(self.extra)
+        self.session.execute(
+            _ANSWER,
+            {"log_id": log.id, "result": result, "message": message, "item_id": log.item_id,
+             "bin_id": log.bin_id, "session_id": log.session_id, "count_id": log.count_id,
+             "answer": json.dumps(body)},
+        )
+        return body
+
+    def refused(self, message: str, **kw) -> dict:
+        return self.answer(REFUSED, message, **kw)
+
+
+def record_scan(
+    session: Session,
+    *,
+    actor: User,
+    client_scan_id: str,
+    task: str,
+    code: str | None,
+    session_key: str | None = None,
+    warehouse_code: str | None = None,
+    bin_code: str | None = None,
+    order_ref: str | None = None,
+    defect_reason: str | None = None,
+    settings: ScanSettings | None = None,
+) -> dict:
+    """Record one scan and return its answer (``result``: accepted, warning or
+    refused, and a ``message`` saying why and what to do). A page passes its
+    ``session_key`` (sticky bin and order live in that session); the API passes
+    ``warehouse_code``/``bin_code`` and ``order_ref`` itself. Raises :class:`Invalid` only for a
+    malformed request; everything an operator can scan gets an answer."""
+    settings = settings or ScanSettings()
+    scan_id = clean_scan_id(client_scan_id)
+    if task not in SCAN_TASKS:
+        raise Invalid(f"Unknown scan task {task!r}.", code="invalid_task")
+    raw = code if isinstance(code, str) else ""
+    log = _claim(session, scan_id=scan_id, actor=actor, task=task, code=barcodes.printable(raw.strip("\r\n"))[:200])
+    with session.no_autoflush:  # everything else is written by the one flush at commit
+        return _record(session, log, _Scan(session, log, actor, settings), raw=raw, session_key=session_key,
+                       warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
+                       defect_reason=defect_reason)
+
+
+def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, defect_reason) -> dict:
+    task, actor, settings = log.task, scan.actor, scan.settings
+
+    if session_key is not None:
+        scan.scan_session = _scan_session(session, key=session_key, actor=actor, task=task)
+        log.session_id = scan.scan_session.id
+        if scan.scan_session.bin_id:
+            scan.target = _bin_with_warehouse(session, scan.scan_session.bin_id)
+        scan.order_ref = scan.scan_session.order_ref
+        log.count_id = scan.scan_session.count_id
+    else:
+        if bin_code:
+            label = barcodes.BinLabel(
+                bin_code=bin_code.strip().upper(), warehouse_code=(warehouse_code or "").strip().upper() or None
+            )
+            scan.target, why = find_bin(session, label)
+            if scan.target is None:
+                return scan.refused(why, kind="bin")
+        if order_ref is not None:
+            text = order_ref.strip()
+            if not text or len(text) > MAX_ORDER_REF or barcodes.UNPRINTABLE.search(text):
+                return scan.refused(f"An order reference has 1 to {MAX_ORDER_REF} printable characters.")
+            scan.order_ref = text
+
+    try:
+        read = barcodes.read_code(raw, bin_prefix=settings.bin_label_prefix)
+    except barcodes.BadCode as error:
+        return scan.refused(str(error), kind="none")
+
+    if isinstance(read, barcodes.BinLabel):
+        return _bin_scanned(scan, read)
+    if task == "ship" and scan.scan_session is not None and not scan.order_ref:
+        return _order_scanned(scan, raw.strip())
+    return _serial_scanned(scan, read, defect_reason=defect_reason)
+
+
+def _scan_session(session: Session, *, key: str, actor: User, task: str) -> ScanSession:
+    key = clean_session_key(key)
+    found = session.scalars(_SESSION_BY_KEY, {"key": key}).first()
+    if found is None:
+        found = ScanSession(key=key, user_id=actor.id, task=task)
+        session.add(found)
+        session.flush()
+    elif found.user_id != actor.id or found.task != task:
+        raise Invalid("This scan session belongs to another user or task; reload the page.", code="invalid_session")
+    return found
+
+
+def _bin_scanned(scan: _Scan, read: barcodes.BinLabel) -> dict:
+    task = scan.log.task
+    if task not in BIN_TASKS and task != "lookup":
+        return scan.refused(f"That is a bin label ({read.label}); this task needs serials.", kind="bin")
+    found, why = find_bin(scan.session, read)
+    if found is None:
+        return scan.refused(why, kind="bin")
+    if task == "lookup":
+        scan.target = found
+        count = scan.session.scalar(
+            select(func.count()).select_from(SerialItem).where(SerialItem.bin_id == found.id)
+        )
+        return scan.answer(ACCEPTED, f"Bin {bin_label(found)}: {count} item(s) in it.", kind="bin")
+    if scan.scan_session is None:  # the API names its bin in "bin"; "serial" must be a serial
+        return scan.refused(f"That is a bin label ({read.label}), not a serial.", kind="bin")
+    scan.target = found
+    scan.scan_session.bin_id = found.id
+    if task == "count":
+        count = BinCount(bin_id=found.id, user_id=scan.actor.id, status="open")
+        scan.session.add(count)
+        scan.session.flush()
+        scan.scan_session.count_id = count.id
+        scan.log.count_id = count.id
+        return scan.answer(
+            ACCEPTED, f"Counting bin {bin_label(found)}: scan every item in it, then Finish.", kind="bin"
+        )
+    verb = "Put away into" if task == "put_away" else "Move into"
+    return scan.answer(ACCEPTED, f"{verb} bin {bin_label(found)}: now scan the serials.", kind="bin")
+
+
+def _order_scanned(scan: _Scan, text: str) -> dict:
+    if not text or len(text) > MAX_ORDER_REF or barcodes.UNPRINTABLE.search(text):
+        return scan.refused(f"An order reference has 1 to {MAX_ORDER_REF} printable characters.", kind="order")
+    key = text.upper()
+    is_serial = scan.session.scalar(select(SerialItem.id).where(SerialItem.serial_key == key))
+    if is_serial:
+        return scan.refused(
+            f"{text} is a serial: scan or type the order reference first, then the serials.", kind="order"
+        )
+    scan.scan_session.order_ref = text
+    scan.order_ref = text
+    return scan.answer(ACCEPTED, f"Order {text}: now scan the serials to ship.", kind="order")
+
+
+def _already_scanned(scan: _Scan, item: SerialItem, *, same_bin: bool = False) -> bool:
+    if scan.scan_session is None:
+        return False
+    same_bin = same_bin and scan.target is not None
+    stmt = _ALREADY_SCANNED[(scan.log.task == "count", same_bin)]
+    params = {
+        "item_id": item.id, "task": scan.log.task, "log_id": scan.log.id, "count_id": scan.log.count_id,
+        "session_id": scan.scan_session.id, "bin_id": scan.target.id if same_bin else None,
+    }
+    return scan.session.scalar(stmt, params) is not None
+
+
+def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: str | None) -> dict:
+    task = scan.log.task
+    if task in BIN_TASKS and scan.target is None:
+        return scan.refused("Scan a bin label first: serials go into the last bin scanned.")
+    if task == "count" and not scan.log.count_id and scan.scan_session is not None:
+        return scan.refused("Scan the bin label to start a count.")
+    if task == "ship" and not scan.order_ref:
+        return scan.refused("Scan or type the order reference first.")
+    key = read.serial.upper()
+    item, scan.facts = _locked_item(scan.session, key=key)
+    if item is None:
+        what = f"{read.serial} (GTIN {read.gtin})" if read.gtin else read.serial
+        return scan.refused(
+            f"Unknown serial {what}: it is on no supplier list. Put it aside and tell the receiving desk."
+        )
+    scan.item = item
+    if task != "lookup" and _already_scanned(scan, item, same_bin=task == "move"):
+        return scan.answer(WARNING, f"{item.serial}: already scanned in this session. Nothing new recorded.")
+    handler = {
+        "put_away": _put_away,
+        "move": _move,
+        "count": _count,
+        "ship": _ship,
+        "defect": _defect,
+        "lookup": _lookup,
+    }[task]
+    if task == "defect":
+        return handler(scan, item, reason=defect_reason)
+    return handler(scan, item)
+
+
+def _refusal_for(item: SerialItem, *, doing: str) -> str | None:
+    """Why an item in its current status cannot be put away, moved or shipped."""
+    if item.status == S.SOLD:
+        sold = f" on {item.sold_at:%Y-%m-%d}" if item.sold_at else ""
+        order = f" (order {item.order_ref})" if item.order_ref else ""
+        return f"{item.serial} was sold{sold}{order}: it cannot be {doing}. Give it to a supervisor."
+    if item.status == S.RETURNED_TO_SUPPLIER:
+        return f"{item.serial} was returned to the supplier: it cannot be {doing}. Give it to a supervisor."
+    if item.status == S.DEFECTIVE and doing != "moved":
+        return f"{item.serial} is flagged defective: it cannot be {doing}. Take it to quarantine."
+    return None
+
+
+def _transition(scan: _Scan, item: SerialItem, **kwargs):
+    return items.transition(scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id, **kwargs)
+
+
+def _put_away(scan: _Scan, item: SerialItem) -> dict:
+    target = scan.target
+    why = _refusal_for(item, doing="put away")
+    if why:
+        return scan.refused(why)
+    if item.status == S.EXPECTED:
+        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED, to_bin=target)
+        item.received_at = utcnow()
+        receipt = f" (receipt {scan.facts.receipt})" if scan.facts.receipt else ""
+        return scan.answer(ACCEPTED, f"{item.serial} received into {bin_label(target)}{receipt}.", undoable=True)
+    if item.status == S.MISSING:
+        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
+        return scan.answer(
+            WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
+        )
+    # in stock already
+    if item.bin_id == target.id:
+        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+    was = scan.facts.bin_label
+    _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.MOVED, to_bin=target)
+    return scan.answer(
+        WARNING, f"{item.serial} was already in stock in {was}: moved to {bin_label(target)}.", undoable=True
+    )
+
+
+def _move(scan: _Scan, item: SerialItem) -> dict:
+    target = scan.target
+    why = _refusal_for(item, doing="moved")
+    if why:
+        return scan.refused(why)
+    if item.status == S.EXPECTED:
+        return scan.refused(f"{item.serial} has not been received yet: use Put away to receive it.")
+    if item.status == S.MISSING:
+        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
+        return scan.answer(
+            WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
+        )
+    if item.bin_id == target.id:
+        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+    was = scan.facts.bin_label
+    _transition(scan, item, to_status=item.status, kind=MovementKind.MOVED, to_bin=target)
+    return scan.answer(ACCEPTED, f"{item.serial} moved from {was} to {bin_label(target)}.", undoable=True)
+
+
+def _count(scan: _Scan, item: SerialItem) -> dict:
+    target = scan.target
+    if item.bin_id == target.id and item.status in items.IN_A_BIN:
+        return scan.answer(ACCEPTED, f"{item.serial} counted.", undoable=True)
+    where = f"in {scan.facts.bin_label}" if item.bin_id else human(item.status)
+    return scan.answer(
+        WARNING, f"{item.serial} counted, but the system has it {where}: Finish lists it as unexpected.",
+        undoable=True,
+    )
+
+
+def _ship(scan: _Scan, item: SerialItem) -> dict:
+    why = _refusal_for(item, doing="shipped")
+    if why:
+        return scan.refused(why)
+    if item.status == S.EXPECTED:
+        return scan.refused(f"{item.serial} has not been received yet: it cannot be shipped.")
+    if item.status == S.MISSING:
+        return scan.refused(f"{item.serial} is marked missing: put it away first (that finds it), then ship it.")
+    older = _older_unit(scan.session, item)
+    warning = None
+    if older is not None:
+        older_serial, older_bin, older_wh = older
+        warning = (
+            f"An older {scan.facts.sku} is in stock: {older_serial} in {older_wh}/{older_bin} "
+            "(first in, first out)."
+        )
+        if scan.settings.fifo_enforced:
+            scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
+            return scan.refused(f"Not shipped. {warning}")
+    now = utcnow()
+    _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=f"order {scan.order_ref}")
+    item.sold_at = now
+    item.order_ref = scan.order_ref
+    item.warranty_ends_on = add_months(now.date(), scan.facts.warranty_months)
+    shipped = f"{item.serial} shipped on order {scan.order_ref}; warranty until {item.warranty_ends_on:%Y-%m-%d}."
+    if warning:
+        scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
+        return scan.answer(WARNING, f"{shipped} {warning}", undoable=True)
+    return scan.answer(ACCEPTED, shipped, undoable=True)
+
+
+def _older_unit(session: Session, item: SerialItem) -> tuple[str, str, str] | None:
+    """The oldest unit of the same SKU in stock in the same warehouse, received
+    before this one (index ix_serial_items_fifo)."""
+    if item.received_at is None:
+        return None
+    row = session.execute(
+        select(SerialItem.serial, Bin.code, Warehouse.code)
+        .join(Bin, SerialItem.bin_id == Bin.id)
+        .join(Warehouse, Bin.warehouse_id == Warehouse.id)
+        .where(
+            SerialItem.product_id == item.product_id,
+            SerialItem.status == S.IN_STOCK,
+            SerialItem.received_at < item.received_at,
+            SerialItem.warehouse_id == item.warehouse_id,
+        )
+        .order_by(SerialItem.received_at)
+        .limit(1)
+    ).first()
+    return tuple(row) if row else None
+
+
+STAGE_BY_STATUS = {
+    S.EXPECTED: DefectStage.RECEIVING,
+    S.IN_STOCK: DefectStage.STORAGE,
+    S.SOLD: DefectStage.CUSTOMER_RETURN,
+}
+
+
+def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
+    reason = reason or DefectReason.FUNCTIONAL
+    if reason not in {r.value for r in DefectReason}:
+        return scan.refused(f"Unknown defect reason {reason!r}.")
+    if item.status == S.DEFECTIVE:
+        return scan.answer(WARNING, f"{item.serial} is already flagged defective. Nothing recorded.")
+    if item.status not in STAGE_BY_STATUS:
+        return scan.refused(f"{item.serial} is {human(item.status)}: it cannot be flagged defective here.")
+    warehouse_id = (
+        (scan.target.warehouse_id if scan.target else None)
+        or item.warehouse_id
+        or scan.facts.receipt_warehouse_id
+    )
+    if warehouse_id is None:
+        return scan.refused(f"{item.serial}: no warehouse known for it. Ask a supervisor.")
+    quarantine = scan.session.scalars(
+        select(Bin).options(joinedload(Bin.warehouse)).where(
+            Bin.warehouse_id == warehouse_id, Bin.kind == BinKind.QUARANTINE
+        )
+    ).first()
+    items.report_defect(
+        scan.session, item, reason_code=reason, stage_found=STAGE_BY_STATUS[S(item.status)],
+        actor=scan.actor, to_bin=quarantine, client_scan_id=scan.log.client_scan_id,
+    )
+    return scan.answer(
+        ACCEPTED, f"{item.serial} flagged defective ({human(reason)}): take it to {bin_label(quarantine)}.",
+        undoable=True,
+    )
+
+
+def _lookup(scan: _Scan, item: SerialItem) -> dict:
+    facts = [scan.facts.sku, scan.facts.product, human(item.status)]
+    if item.bin_id:
+        facts.append(f"bin {scan.facts.bin_label}")
+    if item.order_ref:
+        facts.append(f"order {item.order_ref}")
+    if item.received_at:
+        facts.append(f"received {item.received_at:%Y-%m-%d}")
+    return scan.answer(ACCEPTED, f"{item.serial}: " + ", ".join(facts) + ".")
+
+
+# --- undo, ship order, count ----------------------------------------------------------
+
+
+def undo_scan(
+    session: Session, *, actor: User, client_scan_id: str, target_scan_id: str, page_task: str | None = None
+) -> dict:
+    """Undo one of the operator's own scans: the item goes back with a reversing
+    movement (or, in a count, the scan no longer counts). Only while nothing
+    else has happened to the item since."""
+    scan_id = clean_scan_id(client_scan_id)
+    target_id = target_scan_id.strip() if isinstance(target_scan_id, str) else ""
+    log = _claim(session, scan_id=scan_id, actor=actor, task="undo", code="undo")
+    scan = _Scan(session, log, actor, ScanSettings())
+    scan.extra["page_task"] = page_task
+    target = session.execute(
+        select(SCAN_LOG).where(SCAN_LOG.c.client_scan_id == target_id, SCAN_LOG.c.user_id == actor.id)
+        .with_for_update()
+    ).first()
+    if target is None or target.result not in (ACCEPTED, WARNING) or target.item_id is None:
+        return scan.refused("Nothing to undo.", kind="undo")
+    log.code = f"undo {target.code}"[:190]
+    session.execute(update(SCAN_LOG).where(SCAN_LOG.c.id == log.id).values(code=log.code))
+    log.session_id = target.session_id
+    if target.undone_at is not None:
+        return scan.refused(f"{target.code} was already undone.", kind="undo")
+    item, scan.facts = _locked_item(session, item_id=target.item_id)
+    scan.item = item
+    mark_undone = update(SCAN_LOG).where(SCAN_LOG.c.id == target.id).values(undone_at=utcnow())
+    made = session.scalar(select(Movement.id).where(Movement.client_scan_id == target.client_scan_id))
+    if made is None:
+        if target.task != "count":
+            return scan.refused(f"{item.serial}: that scan changed nothing, so there is nothing to undo.", kind="undo")
+        session.execute(mark_undone)
+        return scan.answer(ACCEPTED, f"{item.serial} no longer counted.", kind="undo")
+    latest = session.scalar(
+        select(Movement.id).where(Movement.item_id == item.id).order_by(Movement.id.desc()).limit(1)
+    )
+    if latest != made:
+        return scan.refused(
+            f"{item.serial} has changed since that scan: it can no longer be undone here. "
+            "Scan it again where it belongs.",
+            kind="undo",
+        )
+    items.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
+    session.execute(mark_undone)
+    where = f"back in {current_bin_label(item, scan.facts)}" if item.bin_id else human(item.status)
+    return scan.answer(ACCEPTED, f"Undone: {item.serial} is {human(item.status)}, {where}.", kind="undo")
+
+
+def stored_answer(session: Session, *, client_scan_id: str, actor: User) -> dict | None:
+    """The first answer to a scan id already recorded (for a resend)."""
+    row = session.execute(
+        select(ScanLog.answer, ScanLog.user_id).where(ScanLog.client_scan_id == client_scan_id)
+    ).first()
+    if row is None or row.answer is None:
+        return None
+    if row.user_id != actor.id:
+        raise Invalid("This client_scan_id was used by another user.", code="invalid_client_scan_id")
+    answer = json.loads(row.answer)
+    answer["replayed"] = True
+    return answer
+
+
+def new_order(session: Session, *, actor: User, session_key: str) -> dict:
+    """Ship: close the current order; the next scan is the next order's reference."""
+    scan_session = _scan_session(session, key=session_key, actor=actor, task="ship")
+    previous = scan_session.order_ref
+    scan_session.order_ref = None
+    message = f"Order {previous} closed. " if previous else ""
+    return {"result": ACCEPTED, "message": message + "Scan or type the next order reference."}
+
+
+def session_context(session: Session, *, actor: User, session_key: str | None, task: str) -> dict:
+    """The sticky bin, order and open count of a page's session (for the page header)."""
+    context = {"bin": None, "order_ref": None, "counting": False, "count_id": None}
+    if not session_key or not CLIENT_SCAN_ID.match(session_key):
+        return context
+    found = session.scalars(
+        select(ScanSession).where(ScanSession.key == session_key, ScanSession.user_id == actor.id)
+    ).first()
+    if found is None or found.task != task:
+        return context
+    if found.bin_id:
+        context["bin"] = bin_label(_bin_with_warehouse(session, found.bin_id))
+    context["order_ref"] = found.order_ref
+    context["counting"] = bool(found.count_id)
+    context["count_id"] = found.count_id
+    return context
+
+
+def _count_sets(session: Session, count: BinCount) -> tuple[list[SerialItem], list[SerialItem], list[SerialItem]]:
+    """(found, missing, unexpected) for a count, from the database as it is now."""
+    scanned_ids = select(ScanLog.item_id).where(
+        ScanLog.count_id == count.id,
+        ScanLog.result.in_((ACCEPTED, WARNING)),
+        ScanLog.undone_at.is_(None),
+        ScanLog.item_id.is_not(None),
+    )
+    options = (joinedload(SerialItem.product, innerjoin=True), joinedload(SerialItem.bin).joinedload(Bin.warehouse))
+    in_bin = session.scalars(
+        select(SerialItem).options(*options).where(
+            SerialItem.bin_id == count.bin_id, SerialItem.status.in_(tuple(items.IN_A_BIN))
+        ).order_by(SerialItem.serial_key)
+    ).all()
+    scanned = session.scalars(
+        select(SerialItem).options(*options).where(SerialItem.id.in_(scanned_ids)).order_by(SerialItem.serial_key)
+    ).all()
+    scanned_set = {i.id for i in scanned}
+    in_bin_set = {i.id for i in in_bin}
+    found = [i for i in in_bin if i.id in scanned_set]
+    missing = [i for i in in_bin if i.id not in scanned_set]
+    unexpected = [i for i in scanned if i.id not in in_bin_set]
+    return found, missing, unexpected
+
+
+def open_count(session: Session, *, actor: User, session_key: str, lock: bool = False) -> BinCount:
+    scan_session = _scan_session(session, key=session_key, actor=actor, task="count")
+    if not scan_session.count_id:
+        raise Invalid("No count is open: scan a bin label to start one.", code="no_count")
+    stmt = select(BinCount).where(BinCount.id == scan_session.count_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one()
+
+
+def count_summary(session: Session, *, actor: User, session_key: str) -> dict:
+    """Finish: found, missing and unexpected for the open count (nothing written)."""
+    count = open_count(session, actor=actor, session_key=session_key)
+    found, missing, unexpected = _count_sets(session, count)
+    return {
+        "count": count,
+        "bin": bin_label(_bin_with_warehouse(session, count.bin_id)),
+        "found": found,
+        "missing": missing,
+        "unexpected": unexpected,
+        "applied": count.status == "applied",
+    }
+
+
+def apply_count(session: Session, *, actor: User, session_key: str, count_id: int | None = None) -> dict:
+    """Apply a count's corrections as ledger movements, once: missing items
+    become missing; unexpected ones move into the counted bin (found if they
+    were missing, received if they were still expected). Sold or returned items
+    found on the shelf are listed for a supervisor, not changed."""
+    count = open_count(session, actor=actor, session_key=session_key, lock=True)
+    if count_id is not None and count.id != count_id:
+        raise Invalid("That count is no longer the open one: Finish again.", code="count_changed")
+    if count.status == "applied":
+        raise Invalid("This count was already applied.", code="count_applied")
+    target = _bin_with_warehouse(session, count.bin_id)
+    found, missing, unexpected = _count_sets(session, count)
+    ids = [i.id for i in missing + unexpected]
+    if ids:  # lock the rows we change (PostgreSQL); one statement for all of them
+        session.scalars(select(SerialItem.id).where(SerialItem.id.in_(ids)).with_for_update()).all()
+    note = f"count of bin {bin_label(target)} (#{count.id})"
+    done = {"marked_missing": [], "moved_in": [], "found": [], "received": [], "not_changed": []}
+    for item in missing:
+        if item.status == S.IN_STOCK:
+            items.transition(session, item, to_status=S.MISSING, kind=MovementKind.COUNTED, actor=actor, note=note)
+            done["marked_missing"].append(item.serial)
+        else:
+            done["not_changed"].append(f"{item.serial}: {human(item.status)}, check it by hand")
+    for item in unexpected:
+        if item.status in items.IN_A_BIN:
+            items.transition(session, item, to_status=item.status, kind=MovementKind.COUNTED,
+                             actor=actor, to_bin=target, note=note)
+            done["moved_in"].append(item.serial)
+        elif item.status == S.MISSING:
+            items.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND,
+                             actor=actor, to_bin=target, note=note)
+            done["found"].append(item.serial)
+        elif item.status == S.EXPECTED:
+            items.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED,
+                             actor=actor, to_bin=target, note=note)
+            item.received_at = utcnow()
+            done["received"].append(item.serial)
+        else:
+            done["not_changed"].append(f"{item.serial}: {human(item.status)}, give it to a supervisor")
+    count.status = "applied"
+    count.applied_at = utcnow()
+    count.summary = json.dumps(done)
+    return {"count": count, "bin": bin_label(target), "done": done, "found": found}

@@ -1,0 +1,57 @@
+"""One way to page through a list: a count query and a LIMIT/OFFSET slice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_row(self) -> int:
+        return 0 if self.total == 0 else (self.number - 1) * self.per_page + 1
+
+    @property
+    def last_row(self) -> int:
+        return min(self.total, self.number * self.per_page)
+
+
+def page_number() -> int:
+    """The ``page`` query argument, or 1 when it is missing or nonsense."""
+    number = request.args.get("page", 1, type=int)
+    return number if number and number > 0 else 1
+
+
+def paginate(session: Session, query: Select, *, number: int, per_page: int = PER_PAGE,
+             scalars: bool = True) -> Page:
+    """Count the rows, clamp ``number`` to the last page, fetch that page."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, number), pages)
+    sliced = query.limit(per_page).offset((number - 1) * per_page)
+    rows = list(session.scalars(sliced)) if scalars else list(session.execute(sliced))
+    return Page(rows=rows, number=number, per_page=per_page, total=total)
