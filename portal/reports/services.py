@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -17,8 +18,18 @@ from .results import Report
 REPORT_KINDS = ("stock-aging", "defects-by-supplier")
 
 
+def _tune_postgresql(session: Session) -> None:
+    """For this transaction only: enough work_mem for the grouping to stay in
+    memory (it spilled 15 MB per worker to disk at a million serials), and no
+    JIT (100 ms of compiling for a query that runs once)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '96MB'"))
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def build_report(session: Session, kind: str, args: Mapping, *, config: Mapping,
                  now: datetime | None = None) -> Report:
+    _tune_postgresql(session)
     if kind == "stock-aging":
         filters = parse_aging_filters(session, args)
         return stock_aging_report(session, filters=filters, buckets=config["AGING_BUCKETS"], now=now)
