@@ -98,11 +98,13 @@ def _floors(url: str) -> dict[str, float]:
     from portal.reports import queries
     from portal.reports.filters import parse_aging_filters, parse_defect_filters
     from portal.reports.pdf import html_to_pdf
+    from portal.reports.services import _tune_postgresql
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False})
     floors = {}
     with app.app_context(), app.test_request_context():
         s = db.session
+        _tune_postgresql(s)  # as the report does, for its transaction
         aging = parse_aging_filters(s, {})
         buckets = app.config["AGING_BUCKETS"]
         started, cpu = time.perf_counter(), time.process_time()
@@ -114,6 +116,8 @@ def _floors(url: str) -> dict[str, float]:
         floors["stock-aging"] = time.perf_counter() - started
         floors["stock-aging cpu"] = time.process_time() - cpu
         floors["stock-aging rows"] = len(groups)
+        s.rollback()
+        _tune_postgresql(s)
         defects = parse_defect_filters(s, {})
         started, cpu = time.perf_counter(), time.process_time()
         cohorts = queries.defect_cohorts(s, defects)
