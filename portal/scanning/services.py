@@ -509,19 +509,27 @@ def _put_away(scan: _Scan, item: SerialItem) -> dict:
         item.received_at = utcnow()
         receipt = f" (receipt {scan.facts.receipt})" if scan.facts.receipt else ""
         return scan.answer(ACCEPTED, f"{item.serial} received into {bin_label(target)}{receipt}.", undoable=True)
-    if item.status == S.MISSING:
-        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
-        return scan.answer(
-            WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
-        )
-    # in stock already
-    if item.bin_id == target.id:
-        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+    answered = _found_or_already_there(scan, item, target)
+    if answered:
+        return answered
     was = scan.facts.bin_label
     _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.MOVED, to_bin=target)
     return scan.answer(
         WARNING, f"{item.serial} was already in stock in {was}: moved to {bin_label(target)}.", undoable=True
     )
+
+
+def _found_or_already_there(scan: _Scan, item: SerialItem, target) -> dict | None:
+    """What put-away and move both answer before moving anything: a missing item
+    turns up (found, into the target bin), or the item is already in that bin."""
+    if item.status == S.MISSING:
+        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
+        return scan.answer(
+            WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
+        )
+    if item.bin_id == target.id:
+        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+    return None
 
 
 def _move(scan: _Scan, item: SerialItem) -> dict:
@@ -531,13 +539,9 @@ def _move(scan: _Scan, item: SerialItem) -> dict:
         return scan.refused(why)
     if item.status == S.EXPECTED:
         return scan.refused(f"{item.serial} has not been received yet: use Put away to receive it.")
-    if item.status == S.MISSING:
-        _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND, to_bin=target)
-        return scan.answer(
-            WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
-        )
-    if item.bin_id == target.id:
-        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+    answered = _found_or_already_there(scan, item, target)
+    if answered:
+        return answered
     was = scan.facts.bin_label
     _transition(scan, item, to_status=item.status, kind=MovementKind.MOVED, to_bin=target)
     return scan.answer(ACCEPTED, f"{item.serial} moved from {was} to {bin_label(target)}.", undoable=True)
