@@ -14,8 +14,8 @@ from .auth import api_roles, current_api_user
 TRUE = ("1", "true", "yes", "on")
 
 
-def receipt_json(receipt: Receipt) -> dict:
-    counts = queries.receipt_counts(db.session, receipt.id)
+def receipt_json(receipt: Receipt, counts: queries.ReceiptCounts | None = None) -> dict:
+    counts = counts or queries.receipt_counts(db.session, receipt.id)
     return {
         "id": receipt.id,
         "supplier": receipt.supplier.code,
@@ -70,7 +70,9 @@ def create_receipt():
         db.session.rollback()
         return _refusal(refused.preview, refused.code, refused.message)
     db.session.commit()
-    body = {"receipt": receipt_json(receipt)}
+    # just committed: every listed item is expected (counting a million rows again would add a second)
+    listed = preview.valid
+    body = {"receipt": receipt_json(receipt, queries.ReceiptCounts(listed=listed, expected=listed))}
     body.update(preview.summary())
     return jsonify(body), 201, {"Location": url_for("api.get_receipt", receipt_id=receipt.id)}
 

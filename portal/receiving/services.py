@@ -43,8 +43,8 @@ from ..models import (
 from . import supplier_lists as lists
 from .models import StagedUpload, SupplierColumnMapping, UnexpectedItem
 
-#: Rows per executemany on SQLite (bounds memory; statements grow only per chunk).
-INSERT_CHUNK = 50_000
+#: Rows per INSERT on SQLite (bounds memory; statements grow only per chunk).
+INSERT_CHUNK = 100_000
 #: SQLite page cache (KiB) during a bulk import: index pages of a large serial_items stay in memory.
 SQLITE_CACHE_KB = 262_144
 #: Errors returned in full by the API and shown in the preview table.
@@ -269,12 +269,16 @@ def existing_serials(session: Session, keys: list[str]) -> dict[str, tuple]:
     already in the system: one statement."""
     if not keys:
         return {}
-    source = _keys_source(session, "keys")
-    statement = text(
-        "SELECT s.serial_key, s.serial, s.status, s.receipt_id, r.reference "  # noqa: S608 - no user text
-        f"FROM {source} JOIN serial_items s ON s.serial_key = k.key "
-        "LEFT JOIN receipts r ON r.id = s.receipt_id"
-    )
+    columns = "s.serial_key, s.serial, s.status, s.receipt_id, r.reference"
+    if _dialect(session) == "postgresql":
+        # an index scan over the sorted array: a third faster than joining unnest()
+        statement = text(
+            f"SELECT {columns} FROM serial_items s LEFT JOIN receipts r ON r.id = s.receipt_id "  # noqa: S608
+            "WHERE s.serial_key = ANY(CAST(:keys AS text[]))")
+    else:
+        statement = text(
+            f"SELECT {columns} FROM {_keys_source(session, 'keys')} "  # noqa: S608 - no user text
+            "JOIN serial_items s ON s.serial_key = k.key LEFT JOIN receipts r ON r.id = s.receipt_id")
     rows = session.execute(statement, {"keys": _bind_keys(session, keys)})
     return {row[0]: tuple(row[1:]) for row in rows}
 
@@ -485,19 +489,24 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
         except pg_errors.UniqueViolation:
             raise IntegrityError("COPY serial_items", None, None) from None  # noqa: B904
         return
-    stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    statement = (f"INSERT INTO serial_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 - fixed columns
-                 f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})")
-    connection = session.connection()
+    # SQLite: one INSERT ... SELECT per chunk from a JSON array of the rows that
+    # vary; the rest are bound once. Half the time of executemany, which binds
+    # eleven values per row one call at a time.
+    statement = text(
+        f"INSERT INTO serial_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 - fixed columns
+        "SELECT value ->> 0, value ->> 1, value ->> 2, :supplier, :receipt, :warehouse, :status, :condition, "
+        ":ownership, value ->> 3, :at FROM json_each(:rows)")
+    fixed_values = dict(zip(("supplier", "receipt", "warehouse", "status", "condition", "ownership"), fixed,
+                            strict=True))
+    fixed_values["at"] = at.strftime("%Y-%m-%d %H:%M:%S.%f")
     n = len(checked.keys)
     for start in range(0, n, INSERT_CHUNK):
         end = min(start + INSERT_CHUNK, n)
-        rows = [
-            (checked.serials[i], checked.keys[i], preview.product_ids[i], *fixed,
-             None if costs[i] is None else str(costs[i]), stamp)
+        rows = json.dumps([
+            [checked.serials[i], checked.keys[i], preview.product_ids[i], None if costs[i] is None else str(costs[i])]
             for i in range(start, end)
-        ]
-        connection.exec_driver_sql(statement, rows)
+        ])
+        session.execute(statement, {**fixed_values, "rows": rows})
 
 
 @contextmanager

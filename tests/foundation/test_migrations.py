@@ -4,11 +4,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from portal.extensions import db
+from portal.models import schema_objects_for
 
 
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": schema_objects_for(connection.dialect.name)})
         differences = compare_metadata(context, db.metadata)
     assert differences == [], f"models and migrations differ: {differences}"
 

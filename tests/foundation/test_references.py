@@ -1,0 +1,142 @@
+"""Every item refers to a real product, supplier, receipt and warehouse, and
+every movement to a real item, on both databases. SQLite checks them with
+foreign keys; PostgreSQL with per-statement triggers (migration 0005), which
+must refuse exactly what a foreign key would, single rows and bulk alike."""
+
+import threading
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from portal.extensions import db
+from portal.models import ItemStatus, Movement, Product, SerialItem, Supplier
+from tests import factories
+
+MISSING_ID = 987654
+
+INSERT_ITEMS = text(
+    "INSERT INTO serial_items (serial, serial_key, product_id, supplier_id, receipt_id, warehouse_id, status, "
+    "condition, ownership, created_at) VALUES (:serial, :serial, :product, :supplier, NULL, :warehouse, "
+    "'expected', 'regular', 'owned', CURRENT_TIMESTAMP)")
+
+
+def _rows(item, n, **override):
+    rows = [{"serial": f"REF-{i:05d}", "product": item.product_id, "supplier": item.supplier_id,
+             "warehouse": item.warehouse_id} for i in range(n)]
+    rows[n // 2].update(override)  # one bad row in the middle of the batch
+    return rows
+
+
+def _items(session) -> int:
+    return session.scalar(select(func.count()).select_from(SerialItem))
+
+
+@pytest.mark.parametrize("column", ["product", "supplier", "warehouse"])
+def test_a_batch_with_one_item_of_a_missing_parent_is_refused_whole(session, column):
+    known = factories.item(session, status=ItemStatus.EXPECTED)
+    session.commit()
+    before = _items(session)
+    with pytest.raises(IntegrityError):
+        session.execute(INSERT_ITEMS, _rows(known, 200, **{column: MISSING_ID}))
+        session.flush()
+    session.rollback()
+    assert _items(session) == before
+
+
+def test_a_batch_of_good_items_goes_in(session):
+    known = factories.item(session, status=ItemStatus.EXPECTED)
+    session.commit()
+    before = _items(session)
+    session.execute(INSERT_ITEMS, _rows(known, 200))
+    session.commit()
+    assert _items(session) == before + 200
+
+
+def test_an_item_cannot_be_moved_to_a_warehouse_or_receipt_that_does_not_exist(session):
+    item = factories.item(session, status=ItemStatus.IN_STOCK)
+    session.commit()
+    warehouse = item.warehouse_id
+    for values in ({"warehouse_id": MISSING_ID}, {"receipt_id": MISSING_ID}, {"product_id": MISSING_ID}):
+        with pytest.raises(IntegrityError):
+            session.execute(update(SerialItem).where(SerialItem.id == item.id).values(**values))
+        session.rollback()
+    assert warehouse is not None and session.get(SerialItem, item.id).warehouse_id == warehouse
+
+
+def test_a_movement_of_an_item_that_does_not_exist_is_refused(session):
+    item = factories.item(session, status=ItemStatus.EXPECTED)
+    session.commit()
+    session.add(Movement(item_id=MISSING_ID, kind="listed", to_status="expected"))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Movement).where(Movement.item_id == MISSING_ID)) == 0
+    assert item.id
+
+
+def test_a_product_supplier_or_item_that_something_refers_to_cannot_be_deleted(session):
+    item = factories.item(session, status=ItemStatus.IN_STOCK)
+    session.commit()
+    for statement in (delete(Product).where(Product.id == item.product_id),
+                      delete(Supplier).where(Supplier.id == item.supplier_id),
+                      delete(SerialItem).where(SerialItem.id == item.id)):
+        with pytest.raises(IntegrityError):
+            session.execute(statement)
+            session.flush()
+        session.rollback()
+    assert session.get(SerialItem, item.id) is not None
+
+
+def test_a_product_nothing_refers_to_can_be_deleted(session):
+    product = factories.product(session)
+    session.commit()
+    session.execute(delete(Product).where(Product.id == product.id))
+    session.commit()
+    assert session.get(Product, product.id) is None
+
+
+def test_a_delete_racing_an_insert_that_refers_to_the_row_waits_and_is_refused(app, dialect):
+    """Transaction A lists an item of a new product and has not committed; B
+    deletes the product. B must wait for A (the product is locked as a foreign
+    key would lock it), then fail: no item may refer to a deleted product."""
+    if dialect != "postgresql":
+        pytest.skip("row locks and concurrent transactions: PostgreSQL")
+    with app.app_context():
+        known = factories.item(db.session, status=ItemStatus.EXPECTED)
+        product = factories.product(db.session)
+        db.session.commit()
+        row = {"serial": "RACE-1", "product": product.id, "supplier": known.supplier_id,
+               "warehouse": known.warehouse_id}
+        product_id = product.id
+        db.session.remove()
+    inserted, outcome = threading.Event(), {}
+
+    def lister():
+        with app.app_context(), db.engine.connect() as conn:
+            conn.execute(INSERT_ITEMS, row)
+            inserted.set()
+            threading.Event().wait(0.5)  # B is now waiting on the product's lock
+            conn.commit()
+
+    def deleter():
+        inserted.wait(10)
+        with app.app_context(), db.engine.connect() as conn:
+            conn.execute(text("SET lock_timeout = '10s'"))
+            try:
+                conn.execute(delete(Product).where(Product.id == product_id))
+                conn.commit()
+                outcome["deleted"] = True
+            except (IntegrityError, OperationalError) as error:
+                outcome["error"] = type(error).__name__
+                conn.rollback()
+
+    threads = [threading.Thread(target=lister), threading.Thread(target=deleter)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcome == {"error": "IntegrityError"}
+    with app.app_context():
+        assert db.session.scalar(select(Product.id).where(Product.id == product_id)) == product_id
+        assert db.session.scalar(select(SerialItem.id).where(SerialItem.serial_key == "RACE-1"))
