@@ -68,6 +68,11 @@ def test_invalid_rows_refuse_the_whole_list_unless_skipped(session, shipment, ma
     assert session.scalars(select(SerialItem.serial).where(SerialItem.receipt_id == receipt.id)).all() == ["OK-1"]
     assert receipt.skipped_rows == 3, receipt.skipped_detail
     assert [r["row"] for r in json.loads(receipt.skipped_detail)] == [3, 4, 5]
+    # the first, optimistic attempt (which ran into TAKEN-1) left nothing behind
+    assert session.scalar(select(func.count()).select_from(Receipt)) == 1
+    assert session.scalar(select(func.count()).select_from(SerialItem)) == 2
+    listed = select(func.count()).select_from(Movement).where(Movement.kind == "listed")
+    assert session.scalar(listed.join(SerialItem).where(SerialItem.receipt_id == receipt.id)) == 1
 
 
 def test_already_in_system_names_the_receipt(session, shipment):
@@ -237,3 +242,21 @@ def test_staged_upload_lives_in_the_database_and_can_be_remapped(session, shipme
     preview = services.preview_list(session, header=h, content=csv_bytes([["Ref fab", "Article"], ["X2", "PHONE-2"]]),
                                     file_name="next.csv")
     assert preview.refusal is None and preview.valid == 1
+
+
+def test_serials_with_backslashes_quotes_and_other_scripts_are_stored_exactly_as_sent(session, shipment):
+    """The bulk paths (a JSON array on SQLite, COPY's text format on PostgreSQL)
+    must not reinterpret anything a supplier can put in a serial."""
+    odd = ["SN\\0001", "SN\\N", "\\N", "O'Brien-1", 'Q"2', "=cmd|'/C'!A0", "Ünïcødé-€-3", "日本-4",
+           "<script>5</script>", "a;b|c", "1.5", "007"]
+    raw = csv_bytes([["Serial", "Cost"], *[[serial, "" if i % 2 else "1.25"] for i, serial in enumerate(odd)]])
+    receipt, preview = services.import_list(session, header=header(session), content=raw, file_name="odd.csv",
+                                            actor=None)
+    session.commit()
+    assert not preview.errors
+    stored = session.execute(select(SerialItem.serial, SerialItem.serial_key, SerialItem.unit_cost)
+                             .where(SerialItem.receipt_id == receipt.id).order_by(SerialItem.id)).all()
+    assert [row.serial for row in stored] == odd
+    assert [row.serial_key for row in stored] == [serial.upper() for serial in odd]
+    assert [None if row.unit_cost is None else str(row.unit_cost) for row in stored] == [
+        None if i % 2 else "1.25" for i in range(len(odd))]
