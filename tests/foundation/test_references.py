@@ -6,7 +6,7 @@ must refuse exactly what a foreign key would, single rows and bulk alike."""
 import threading
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.extensions import db
@@ -73,6 +73,33 @@ def test_a_movement_of_an_item_that_does_not_exist_is_refused(session):
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Movement).where(Movement.item_id == MISSING_ID)) == 0
     assert item.id
+
+
+@pytest.mark.parametrize("bad", ["after the run", "inside the run"])
+def test_a_batch_of_movements_with_one_missing_item_is_refused_whole(session, bad):
+    """Bulk movements name a dense run of item ids (a list's items) or any ids:
+    one id that is no item refuses the whole batch either way."""
+    known = factories.item(session, status=ItemStatus.EXPECTED)
+    session.commit()
+    session.execute(INSERT_ITEMS, _rows(known, 6))
+    session.commit()
+    ids = session.scalars(select(SerialItem.id).order_by(SerialItem.id)).all()
+    good = ids[-6:]
+    if bad == "after the run":
+        targets = [*good, good[-1] + 1]
+    else:  # ids run through a hole: the item in the middle is not there
+        session.execute(text("UPDATE serial_items SET id = :new WHERE id = :old"), {"new": MISSING_ID, "old": good[2]})
+        session.commit()
+        targets = [*good[:2], good[2], *good[3:]]
+    before = session.scalar(select(func.count()).select_from(Movement))
+    with pytest.raises(IntegrityError):
+        session.execute(insert(Movement), [{"item_id": i, "kind": "listed", "to_status": "expected"} for i in targets])
+        session.flush()
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Movement)) == before
+    session.execute(insert(Movement), [{"item_id": i, "kind": "listed", "to_status": "expected"}
+                                       for i in good if i != good[2] or bad == "after the run"])
+    session.commit()
 
 
 def test_a_product_supplier_or_item_that_something_refers_to_cannot_be_deleted(session):

@@ -67,11 +67,15 @@ CREATE FUNCTION serial_items_references_inserted() RETURNS trigger LANGUAGE plpg
 DECLARE
     refs record;
 BEGIN
+    -- one hashed pass over the new rows: a list has a handful of combinations
+    WITH combinations AS (
+        SELECT product_id, supplier_id, receipt_id, warehouse_id FROM new_items GROUP BY 1, 2, 3, 4
+    )
     SELECT array_agg(DISTINCT product_id) AS products,
            array_agg(DISTINCT supplier_id) AS suppliers,
            array_agg(DISTINCT receipt_id) FILTER (WHERE receipt_id IS NOT NULL) AS receipts,
            array_agg(DISTINCT warehouse_id) FILTER (WHERE warehouse_id IS NOT NULL) AS warehouses
-      INTO refs FROM new_items;
+      INTO refs FROM combinations;
     PERFORM portal_require_references('serial_items', 'product_id', 'products', refs.products, true);
     PERFORM portal_require_references('serial_items', 'supplier_id', 'suppliers', refs.suppliers, true);
     PERFORM portal_require_references('serial_items', 'receipt_id', 'receipts', refs.receipts, true);
@@ -96,7 +100,24 @@ END $$;
 -- movements is refused below), so the new movements' items are looked up
 -- without taking a lock on each of them.
 CREATE FUNCTION movements_references_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    lo integer;
+    hi integer;
+    n bigint;
+    present bigint;
 BEGIN
+    SELECT min(item_id), max(item_id), count(*) INTO lo, hi, n FROM new_movements;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    -- The usual bulk case, a list's items: their ids are one dense run. If every
+    -- id of the run is an item, so is every id the movements name.
+    IF hi - lo < 2 * n THEN
+        SELECT count(*) INTO present FROM serial_items WHERE id BETWEEN lo AND hi;
+        IF present = hi - lo + 1 THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     PERFORM portal_require_references('movements', 'item_id', 'serial_items',
                                       (SELECT array_agg(DISTINCT item_id) FROM new_movements), false);
     RETURN NULL;
