@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from ..errors import Invalid
@@ -36,6 +36,7 @@ from ..models import (
     Bin,
     BinKind,
     DefectReason,
+    DefectReport,
     DefectStage,
     ItemStatus,
     Movement,
@@ -702,6 +703,13 @@ def undo_scan(
             kind="undo",
         )
     items.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
+    if target.task == "defect":
+        # the report that scan filed goes with it, or the defects report would count a
+        # unit that was never defective (the ledger keeps both movements)
+        filed = session.scalar(select(DefectReport.id).where(DefectReport.item_id == item.id)
+                               .order_by(DefectReport.id.desc()).limit(1))
+        if filed is not None:
+            session.execute(delete(DefectReport).where(DefectReport.id == filed))
     session.execute(mark_undone)
     where = f"back in {current_bin_label(item, scan.facts)}" if item.bin_id else human(item.status)
     return scan.answer(ACCEPTED, f"Undone: {item.serial} is {human(item.status)}, {where}.", kind="undo")

@@ -207,6 +207,25 @@ def test_defect_goes_to_quarantine_with_a_report(floor, scan):
     assert "bin label" in scan("defect", floor.label(floor.bin_a))["message"]
 
 
+def test_undoing_a_defect_scan_withdraws_its_report(floor, scan):
+    """A defect flagged by mistake and undone is not a defect: the defects-by-supplier
+    report must not count it. The ledger keeps the defect and its reversal."""
+    item = floor.item(status="in_stock", bin=floor.bin_a)
+    earlier = factories.item(floor.session, status="defective")
+    floor.session.add(DefectReport(item_id=earlier.id, reason_code="dead_on_arrival", stage_found="receiving"))
+    answer = scan("defect", item.serial, defect_reason="cosmetic")
+    assert floor.session.scalar(select(func.count()).select_from(DefectReport)) == 2
+    undo = services.undo_scan(floor.session, actor=floor.user, client_scan_id="undo-defect-1",
+                              target_scan_id=answer["client_scan_id"], page_task="defect")
+    floor.session.flush()
+    assert undo["result"] == "accepted", undo["message"]
+    floor.session.refresh(item)
+    assert item.status == "in_stock" and item.bin_id == floor.bin_a.id
+    reports = floor.session.scalars(select(DefectReport)).all()
+    assert [r.item_id for r in reports] == [earlier.id]  # only the undone scan's report went
+    assert [m.kind for m in movements(floor.session, item)][-2:] == ["defect", "reversed"]
+
+
 def test_lookup_answers_without_recording_a_movement(floor, scan):
     item = floor.item(status="in_stock")
     before = len(movements(floor.session, item))
