@@ -425,7 +425,9 @@ def expiring_units(session: Session, filters: AgingFilters, limit: int = 100, *,
     :func:`aging_groups`, keep this to an index range instead of a full scan."""
     stock = in_stock_units(session, filters, product_ids=product_ids, received_before=received_before)
     lives = _shelf_lives(session)
-    candidates = select(stock).where(_expiry_state(stock, filters, lives) > 0).subquery("candidates")
+    # by age, as the groups' counts are (exact whatever the stored precision of the receipt time)
+    age = _days_since(session, stock.c.received_at, filters.as_of)
+    candidates = select(stock).where(_expiry_state(stock, filters, lives, age=age) > 0).subquery("candidates")
     shelf_life = aliased(Product)
     expiry = func.coalesce(
         candidates.c.expires_at, _plus_days(session, candidates.c.received_at, shelf_life.shelf_life_days)
