@@ -3,7 +3,8 @@ shapes the small frame into tables, facts and a chart."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from ..errors import Invalid
 from ..models import utcnow
 from . import queries
 from .charts import Bar, bar_chart
-from .filters import AgingFilters
+from .filters import AgingFilters, next_day_start
 from .formatting import integer, money
 from .results import Column, Fact, Report, Table
 
@@ -48,23 +49,16 @@ def units_text(units: int) -> str:
     return f"{integer(units)} unit{'' if units == 1 else 's'}"
 
 
-def _age(as_of: date, first_received) -> int | None:
-    if first_received is None or pd.isna(first_received):
-        return None
-    moment = pd.Timestamp(first_received).to_pydatetime()
-    return (as_of - moment.date()).days
-
-
-def _breakdown(groups: pd.DataFrame, keys: list[str], as_of: date, labels: list[str]) -> list[dict]:
+def _breakdown(groups: pd.DataFrame, keys: list[str], labels: list[str]) -> list[dict]:
     """Units, value, average and oldest age and units per bucket for each ``keys`` group."""
-    totals = groups.groupby(keys, dropna=False).agg(
-        units=("units", "sum"), value=("value", "sum"), age_days=("age_days", "sum"),
-        first_received_at=("first_received_at", "min"),
+    bucket_columns = [f"b{i}" for i in range(len(labels))]
+    frame = (
+        groups.groupby(keys, dropna=False)[["units", "value", "age_days", "oldest_age", *bucket_columns]]
+        .agg({"units": "sum", "value": "sum", "age_days": "sum", "oldest_age": "max",
+              **dict.fromkeys(bucket_columns, "sum")})
+        .reset_index()
+        .sort_values(["value", "units"], ascending=False, kind="stable")
     )
-    per_bucket = groups.pivot_table(index=keys, columns="bucket", values="units", aggfunc="sum", fill_value=0)
-    per_bucket = per_bucket.reindex(columns=range(len(labels)), fill_value=0)
-    per_bucket.columns = [f"b{i}" for i in range(len(labels))]
-    frame = totals.join(per_bucket).reset_index().sort_values(["value", "units"], ascending=False, kind="stable")
     rows = []
     for record in frame.to_dict("records"):
         units = int(record["units"])
@@ -73,9 +67,9 @@ def _breakdown(groups: pd.DataFrame, keys: list[str], as_of: date, labels: list[
             units=units,
             value=round(float(record["value"] or 0), 2),
             average_age=round(float(record["age_days"]) / units, 1) if units else None,
-            oldest_age=_age(as_of, record["first_received_at"]),
+            oldest_age=int(record["oldest_age"]),
         )
-        row.update({f"b{i}": int(record[f"b{i}"]) for i in range(len(labels))})
+        row.update({column: int(record[column]) for column in bucket_columns})
         rows.append(row)
     return rows
 
@@ -122,42 +116,70 @@ UNIT_COLUMNS = [
 ]
 
 
+@dataclass
+class AgingReads:
+    """What the report reads from the database: per-group totals and three short lists."""
+
+    groups: pd.DataFrame
+    oldest: pd.DataFrame | None
+    expiring: pd.DataFrame | None
+    fifo: pd.DataFrame
+
+
+def read_stock_aging(session: Session, filters: AgingFilters, limits: list[int]) -> AgingReads:
+    """One pass over the in-stock units (:func:`queries.aging_groups`); the
+    unit lists then read only the slices the groups point to."""
+    as_of = filters.as_of
+    groups = queries.aging_groups(session, filters, limits)
+    oldest = expiring = None
+    if not groups.empty:
+        # every group holds a unit of its oldest age: the OLDEST_LIMIT-th oldest group bounds the oldest units
+        received_before = None
+        if len(groups) >= OLDEST_LIMIT:
+            age = int(groups["oldest_age"].nlargest(OLDEST_LIMIT).min())
+            received_before = next_day_start(as_of - timedelta(days=age))
+        oldest = queries.oldest_units(session, filters, OLDEST_LIMIT, received_before=received_before,
+                                      product_ids=sorted(int(i) for i in groups["product_id"].unique()))
+        expiring_groups = groups[groups["expired_units"] + groups["near_expiry_units"] > 0]
+        if not expiring_groups.empty:
+            youngest = int(expiring_groups["youngest_expiring_age"].min())
+            expiring = queries.expiring_units(
+                session, filters, EXPIRY_LIMIT, received_before=next_day_start(as_of - timedelta(days=youngest)),
+                product_ids=sorted(int(i) for i in expiring_groups["product_id"].unique()),
+            )
+    return AgingReads(groups, oldest, expiring, queries.fifo_shipments(session, filters))
+
+
 def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now: datetime | None = None) -> Report:
     """The whole report for these filters (the page, the PDF, the downloads,
     the API and the CLI all call this)."""
     limits = check_buckets(buckets)
     labels = bucket_labels(limits)
     as_of = filters.as_of
-    groups = queries.aging_groups(session, filters, limits)
-    if not groups.empty:
-        groups["value"] = groups["value"].astype(float).fillna(0.0)
+    reads = read_stock_aging(session, filters, limits)
+    groups = reads.groups
     total_units = int(groups["units"].sum()) if not groups.empty else 0
     total_value = round(float(groups["value"].sum()), 2) if not groups.empty else 0.0
 
-    by_bucket = (
-        groups.groupby("bucket")[["units", "value"]].sum().reindex(range(len(labels)), fill_value=0)
-        if not groups.empty
-        else pd.DataFrame({"units": [0] * len(labels), "value": [0.0] * len(labels)})
-    )
     bucket_rows = []
     for index, label in enumerate(labels):
-        units = int(by_bucket["units"].iloc[index])
-        value = round(float(by_bucket["value"].iloc[index]), 2)
+        units = int(groups[f"b{index}"].sum()) if not groups.empty else 0
+        value = round(float(groups[f"v{index}"].sum()), 2) if not groups.empty else 0.0
         bucket_rows.append({
             "bucket": label, "units": units, "unit_share": units / total_units if total_units else None,
             "total_units": total_units, "value": value,
             "value_share": value / total_value if total_value else None,
         })
 
-    expired = groups[groups["expiry_state"] == 2] if not groups.empty else groups
-    near = groups[groups["expiry_state"] == 1] if not groups.empty else groups
-    fifo = queries.fifo_shipments(session, filters)
+    expired_units = int(groups["expired_units"].sum()) if not groups.empty else 0
+    near_units = int(groups["near_expiry_units"].sum()) if not groups.empty else 0
+    fifo = reads.fifo
     fifo_shipped = int(fifo["shipped"].sum()) if not fifo.empty else 0
     fifo_oldest = int(fifo["oldest_first"].sum()) if not fifo.empty else 0
 
     if total_units:
         average_age = round(float(groups["age_days"].sum()) / total_units, 1)
-        oldest_age = _age(as_of, groups["first_received_at"].min())
+        oldest_age = int(groups["oldest_age"].max())
     else:
         average_age = oldest_age = None
 
@@ -166,9 +188,8 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         Fact("value", "Value at cost", total_value, "money"),
         Fact("average_age", "Average age", average_age, "days"),
         Fact("oldest_age", "Oldest unit", oldest_age, "days"),
-        Fact("expired_units", "Units past expiry", int(expired["units"].sum()) if len(expired) else 0),
-        Fact("near_expiry_units", f"Units expiring within {filters.near_expiry_days} days",
-             int(near["units"].sum()) if len(near) else 0),
+        Fact("expired_units", "Units past expiry", expired_units),
+        Fact("near_expiry_units", f"Units expiring within {filters.near_expiry_days} days", near_units),
         Fact("fifo", "Shipped oldest-first (FIFO)", fifo_oldest / fifo_shipped if fifo_shipped else None,
              "pct", numerator=fifo_oldest, denominator=fifo_shipped),
     ]
@@ -183,7 +204,7 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         )
     }
     def breakdown(keys: list[str]) -> list[dict]:
-        return _breakdown(groups, keys, as_of, labels) if total_units else []
+        return _breakdown(groups, keys, labels) if total_units else []
 
     tables["by_product"] = Table(
         "by_product", "By product",
@@ -200,28 +221,17 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         _breakdown_columns([Column("warehouse_code", "Code"), Column("warehouse_name", "Warehouse")], labels),
         breakdown(["warehouse_code", "warehouse_name"]), BREAKDOWN_LIMIT,
     )
-    oldest = None
-    if total_units:
-        # each group holds a unit received at its minimum: OLDEST_LIMIT groups' minima bound the oldest units
-        minima = groups["first_received_at"]
-        received_by = (pd.Timestamp(minima.nsmallest(OLDEST_LIMIT).max()).to_pydatetime()
-                       if len(minima) >= OLDEST_LIMIT else None)
-        oldest = queries.oldest_units(session, filters, OLDEST_LIMIT, received_by=received_by)
     tables["oldest"] = Table(
         "oldest", f"The {OLDEST_LIMIT} oldest units (first-in-first-out pick list)",
         UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money", detail=True)],
-        _unit_rows(oldest, as_of, expiry=False) if total_units else [],
+        _unit_rows(reads.oldest, as_of, expiry=False) if reads.oldest is not None else [],
     )
-    expiry_total = facts[4].value + facts[5].value
-    expiring = None
-    if expiry_total:
-        product_ids = groups.loc[groups["expiry_state"] > 0, "product_id"].unique().tolist()
-        expiring = queries.expiring_units(session, filters, EXPIRY_LIMIT, product_ids=product_ids)
+    expiry_total = expired_units + near_units
     tables["expiry"] = Table(
         "expiry", "Past or near expiry (soonest first)",
         UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days left", "int"),
                         Column("cost", "Cost", "money", detail=True)],
-        _unit_rows(expiring, as_of, expiry=True) if expiry_total else [], EXPIRY_SHOWN,
+        _unit_rows(reads.expiring, as_of, expiry=True) if reads.expiring is not None else [], EXPIRY_SHOWN,
         note=(f"{integer(expiry_total)} units in all; the downloads list the first {EXPIRY_LIMIT}."
               if expiry_total > EXPIRY_LIMIT else ""),
     )

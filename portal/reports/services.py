@@ -4,6 +4,7 @@ CLI call :func:`build_report` (reports write nothing, so nothing commits)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import text
@@ -16,23 +17,41 @@ from .filters import parse_aging_filters, parse_defect_filters
 from .results import Report
 
 REPORT_KINDS = ("stock-aging", "defects-by-supplier")
+SQLITE_SORT_THREADS = 2
 
 
-def _tune_postgresql(session: Session) -> None:
-    """For this transaction only: enough work_mem for the grouping to stay in
-    memory (it spilled 15 MB per worker to disk at a million serials), and no
-    JIT (100 ms of compiling for a query that runs once)."""
-    if session.get_bind().dialect.name == "postgresql":
+@contextmanager
+def report_settings(session: Session):
+    """Database settings for one report's reads.
+
+    PostgreSQL, for this transaction only: enough work_mem for the grouping to
+    stay in memory (it spilled 15 MB per worker to disk at a million serials),
+    and no JIT (100 ms of compiling for a query that runs once).
+
+    SQLite: up to two helper threads for the sorter, which does the grouping
+    (about 0.15 s less at a million in-stock serials on two cores); back to
+    none afterwards, so pooled connections stay as they were."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SET LOCAL work_mem = '96MB'"))
         session.execute(text("SET LOCAL jit = off"))
+    if dialect != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    connection.exec_driver_sql(f"PRAGMA threads = {SQLITE_SORT_THREADS}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA threads = 0")
 
 
 def build_report(session: Session, kind: str, args: Mapping, *, config: Mapping,
                  now: datetime | None = None) -> Report:
-    _tune_postgresql(session)
-    if kind == "stock-aging":
-        filters = parse_aging_filters(session, args)
-        return stock_aging_report(session, filters=filters, buckets=config["AGING_BUCKETS"], now=now)
-    if kind == "defects-by-supplier":
-        return defects_by_supplier_report(session, filters=parse_defect_filters(session, args), now=now)
+    with report_settings(session):
+        if kind == "stock-aging":
+            filters = parse_aging_filters(session, args)
+            return stock_aging_report(session, filters=filters, buckets=config["AGING_BUCKETS"], now=now)
+        if kind == "defects-by-supplier":
+            return defects_by_supplier_report(session, filters=parse_defect_filters(session, args), now=now)
     raise NotFound(f"No report called {kind!r}.")

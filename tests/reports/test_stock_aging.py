@@ -140,9 +140,11 @@ def test_today_through_the_ledger_agrees_with_item_status(fixed_warehouse, app):
             ledger = queries.aging_groups(db.session, AgingFilters(as_of=today), [30, 60, 90, 180, 365])
         finally:
             queries.today = queries_today
-    key = ["bucket", "product_id", "supplier_id", "warehouse_id", "expiry_state"]
-    assert current.sort_values(key).reset_index(drop=True)[key + ["units", "age_days"]].equals(
-        ledger.sort_values(key).reset_index(drop=True)[key + ["units", "age_days"]]
+    key = ["product_id", "supplier_id", "warehouse_id"]
+    measures = ["units", "age_days", "oldest_age", "expired_units", "near_expiry_units", *[f"b{i}" for i in range(6)]]
+    assert len(current) == 6  # (product, supplier, warehouse) holding stock
+    assert current.sort_values(key).reset_index(drop=True)[key + measures].equals(
+        ledger.sort_values(key).reset_index(drop=True)[key + measures]
     )
 
 
@@ -258,3 +260,92 @@ def test_oldest_units_read_through_the_group_minima_bound(fixed_warehouse, manag
     monkeypatch.setattr(aging, "OLDEST_LIMIT", 3)
     body = manager.get("/reports/stock-aging.json").get_json()
     assert [r["serial"] for r in _rows(body, "oldest")] == ["S-OLD", "S-SOLO", "S-EXPD"]
+
+
+def _put_in_stock(app, serial, sku, received_at, *, expires_at=None, stored_as_text=None):
+    """A unit of ``sku`` in stock in WH1/A-01, received at ``received_at``.
+    ``stored_as_text``: on SQLite, the timestamp exactly as another writer
+    stored it (e.g. without fractional seconds)."""
+    from sqlalchemy import select, text
+
+    from portal.models import Bin, Movement, Product, SerialItem, Supplier
+
+    with app.app_context():
+        s = db.session
+        product = s.scalar(select(Product).where(Product.sku == sku))
+        supplier = s.scalar(select(Supplier).where(Supplier.code == "ACME"))
+        bin_ = s.scalar(select(Bin).where(Bin.code == "A-01"))
+        item = SerialItem(serial=serial, serial_key=serial, product_id=product.id, supplier_id=supplier.id,
+                          status="in_stock", bin_id=bin_.id, warehouse_id=bin_.warehouse_id,
+                          received_at=received_at, expires_at=expires_at)
+        s.add(item)
+        s.flush()
+        s.add(Movement(item_id=item.id, kind="received", from_status="expected", to_status="in_stock",
+                       to_bin_id=bin_.id, at=received_at))
+        if stored_as_text and s.get_bind().dialect.name == "sqlite":
+            s.execute(text("UPDATE serial_items SET received_at = :at WHERE id = :id"),
+                      {"at": stored_as_text, "id": item.id})
+        s.commit()
+
+
+@pytest.mark.parametrize("grouping", ["packed", "filtered"])
+def test_receipts_at_midnight_and_just_before_count_whole_days(fixed_warehouse, app, manager, monkeypatch,
+                                                               grouping):
+    """Ages are whole calendar days, whatever the time of day or the stored
+    precision: received at 00:00:00 thirty days ago (stored without fractional
+    seconds, as a bulk load may write it) is 30 days old, in 0-30; received
+    at 23:59:59.999999 thirty-one days ago is 31 days old, in 31-60. Both ways
+    of grouping (see the next test) agree."""
+    from datetime import datetime, time, timedelta
+
+    from portal.catalog import services as catalog
+    from portal.reports import queries
+
+    if grouping == "filtered":
+        monkeypatch.setattr(queries, "_id_ranges", lambda session, top=64: None)
+
+    with app.app_context():
+        catalog.create_product(db.session, sku="P-900", name="Fuse", unit_cost="1.00")
+        db.session.commit()
+    day30, day31 = fixed_warehouse.days_ago(30), fixed_warehouse.days_ago(31)
+    _put_in_stock(app, "M-30", "P-900", datetime.combine(day30, time()),
+                  stored_as_text=f"{day30.isoformat()} 00:00:00")
+    _put_in_stock(app, "M-31", "P-900", datetime.combine(day31, time()) + timedelta(days=1, microseconds=-1))
+    body = manager.get("/reports/stock-aging.json?product=P-900").get_json()
+    fuse = _rows(body, "by_product")[0]
+    assert (fuse["units"], fuse["b0"], fuse["b1"], fuse["oldest_age"]) == (2, 1, 1, 31)
+    assert fuse["average_age"] == pytest.approx(30.5)
+    assert [(r["bucket"], r["units"]) for r in _rows(body, "buckets")][:2] == [("0–30 days", 1), ("31–60 days", 1)]
+    assert [(r["serial"], r["age_days"]) for r in _rows(body, "oldest")] == [("M-31", 31), ("M-30", 30)]
+
+
+def test_a_young_unit_with_its_own_expiry_date_is_listed(fixed_warehouse, app, manager):
+    """The expiry list reads only units received up to the youngest expiring
+    one: a unit received today that expires in two days is still found, and a
+    unit of a shelf-life product whose own expiry date is far off is not."""
+    from datetime import datetime, timedelta
+
+    today = fixed_warehouse.today
+    _put_in_stock(app, "S-NEW", "P-100", datetime.combine(today, datetime.min.time()),
+                  expires_at=today + timedelta(days=2))
+    _put_in_stock(app, "S-LONG", "P-200", datetime.combine(fixed_warehouse.days_ago(150), datetime.min.time()),
+                  expires_at=today + timedelta(days=300))
+    body = manager.get("/reports/stock-aging.json").get_json()
+    assert [(r["serial"], r["days_left"]) for r in _rows(body, "expiry")] == [
+        ("S-EXPD", -20), ("S-NEW", 2), ("S-EXP", 5)]
+    assert (body["summary"]["expired_units"], body["summary"]["near_expiry_units"]) == (1, 2)
+
+
+def test_the_report_is_the_same_however_the_database_groups(fixed_warehouse, manager, monkeypatch):
+    """SQLite groups by one packed integer key unless the ids are too large to
+    pack; then it groups like PostgreSQL, by filtered sums per bucket. Same
+    figures either way (on PostgreSQL both requests take the second way)."""
+    from portal.reports import queries
+
+    packed = manager.get("/reports/stock-aging.json?near_expiry_days=40").get_json()
+    monkeypatch.setattr(queries, "_id_ranges", lambda session, top=64: None)
+    filtered = manager.get("/reports/stock-aging.json?near_expiry_days=40").get_json()
+    for body in (packed, filtered):
+        body.pop("generated_at", None)
+    assert packed == filtered
+    assert packed["summary"]["units"] == 8 and packed["summary"]["near_expiry_units"] == 1
