@@ -448,12 +448,21 @@ def import_list(
         _may_save(preview, skip_invalid=skip_invalid, expected_invalid=expected_invalid)
         try:
             receipt = _save_list(session, header=header, preview=preview, file_name=file_name, actor=actor)
-        except IntegrityError:
+        except IntegrityError as error:
+            if not _is_unique_violation(error):
+                raise Conflict(
+                    "A product, supplier or warehouse of this list changed while it was being saved; nothing was "
+                    "saved. Check them and upload the list again.", code="reference_changed") from None
             raise Conflict(
                 "Some of these serials were saved by another upload at the same moment; nothing was saved. "
                 "Upload the list again to see which.", code="serial_collision") from None
     _remember_mapping(session, header.supplier.id, preview)
     return receipt, preview
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    code = getattr(error.orig, "sqlstate", None)  # PostgreSQL
+    return code == "23505" if code else "UNIQUE" in str(error.orig)  # SQLite says which constraint
 
 
 def _may_save(preview: Preview, *, skip_invalid: bool, expected_invalid: int | None) -> None:
@@ -545,8 +554,8 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
                         f"{serials[i]}\t{keys[i]}\t{preview.product_ids[i]}\t{middle}\t{costs_text[i]}\t{stamp}\n"
                         for i in range(start, end)
                     ]))
-        except pg_errors.UniqueViolation:
-            raise IntegrityError("COPY serial_items", None, None) from None  # noqa: B904
+        except pg_errors.IntegrityError as error:  # a serial taken, or a reference gone: as SQLAlchemy would say it
+            raise IntegrityError("COPY serial_items", None, error) from None  # noqa: B904
         return
     # SQLite: one INSERT ... SELECT per chunk from a JSON array of the rows that
     # vary; the rest are bound once. Half the time of executemany, which binds

@@ -260,3 +260,17 @@ def test_serials_with_backslashes_quotes_and_other_scripts_are_stored_exactly_as
     assert [row.serial_key for row in stored] == [serial.upper() for serial in odd]
     assert [None if row.unit_cost is None else str(row.unit_cost) for row in stored] == [
         None if i % 2 else "1.25" for i in range(len(odd))]
+
+
+def test_a_product_gone_while_the_list_is_saved_is_a_clear_refusal_and_saves_nothing(session, shipment, monkeypatch):
+    """If something the list refers to disappears between the checks and the insert
+    (here: the SKU look-up answers an id no product has), the database refuses the
+    rows; the receiver is told so, and nothing is saved."""
+    monkeypatch.setattr(services, "_products_by_sku", lambda s, skus: {sku: (987654, True) for sku in skus})
+    raw = csv_bytes([["Serial", "SKU"], ["GONE-1", "PHONE-2"], ["GONE-2", "PHONE-2"]])
+    with pytest.raises(Conflict) as refused:
+        services.import_list(session, header=header(session), content=raw, file_name="gone.csv", actor=None)
+    assert refused.value.code == "reference_changed"
+    session.rollback()
+    for model in (Receipt, SerialItem, Movement):
+        assert session.scalar(select(func.count()).select_from(model)) == 0
