@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..catalog.services import parse_money, special_bin
 from ..errors import Conflict, DomainError, Invalid, NotFound
+from ..extensions import sqlite_pragma
 from ..items.services import can_transition, transition
 from ..models import (
     BinKind,
@@ -577,19 +577,10 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
         session.execute(statement, {**fixed_values, "rows": rows})
 
 
-@contextmanager
 def _large_page_cache(session: Session):
     """SQLite: a page cache big enough for the indexes of a large serial_items
     while a list goes in; back to the default afterwards, so pooled connections stay small."""
-    if _dialect(session) != "sqlite":
-        yield
-        return
-    connection = session.connection()
-    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql("PRAGMA cache_size = -2000")
+    return sqlite_pragma(session, "cache_size", -SQLITE_CACHE_KB, restore=-2000)
 
 
 # --- staged uploads (the page's preview, then commit) -----------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..extensions import sqlite_pragma
 from .aging import stock_aging_report
 from .defects import defects_by_supplier_report
 from .filters import parse_aging_filters, parse_defect_filters
@@ -31,19 +32,11 @@ def report_settings(session: Session):
     SQLite: up to two helper threads for the sorter, which does the grouping
     (about 0.15 s less at a million in-stock serials on two cores); back to
     none afterwards, so pooled connections stay as they were."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL work_mem = '96MB'"))
         session.execute(text("SET LOCAL jit = off"))
-    if dialect != "sqlite":
+    with sqlite_pragma(session, "threads", SQLITE_SORT_THREADS, restore=0):
         yield
-        return
-    connection = session.connection()
-    connection.exec_driver_sql(f"PRAGMA threads = {SQLITE_SORT_THREADS}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql("PRAGMA threads = 0")
 
 
 def build_report(session: Session, kind: str, args: Mapping, *, config: Mapping,
