@@ -350,6 +350,10 @@ class Movement(db.Model):
     __table_args__ = (
         one_of("kind", MovementKind),
         Index("ix_movements_item_at", "item_id", "id"),
+        # unique like a constraint (which ignores NULLs too), but only scans carry an id:
+        # a million listed movements write no entry
+        Index("uq_movements_client_scan_id", "client_scan_id", unique=True,
+              sqlite_where=text("client_scan_id IS NOT NULL"), postgresql_where=text("client_scan_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -362,7 +366,7 @@ class Movement(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     note: Mapped[str | None] = mapped_column(Text)
-    client_scan_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    client_scan_id: Mapped[str | None] = mapped_column(String(64))
 
     item: Mapped[SerialItem] = relationship()
     from_bin: Mapped[Bin | None] = relationship(foreign_keys=[from_bin_id])

@@ -91,3 +91,18 @@ def test_the_database_refuses_a_second_item_with_the_same_normalised_serial(sess
     session.add(clash)
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+def test_the_database_refuses_two_movements_with_the_same_scan_id_but_not_many_without(session):
+    """A scan's movement is recorded once (the index covers only movements that carry a
+    scan id: bulk lists write millions without one)."""
+    item = _item(session, ItemStatus.IN_STOCK)
+    for _ in range(3):
+        session.add(Movement(item_id=item.id, kind="counted", from_status="in_stock", to_status="in_stock"))
+    session.add(Movement(item_id=item.id, kind="moved", from_status="in_stock", to_status="in_stock",
+                         client_scan_id="scan-0001"))
+    session.flush()
+    session.add(Movement(item_id=item.id, kind="moved", from_status="in_stock", to_status="in_stock",
+                         client_scan_id="scan-0001"))
+    with pytest.raises(IntegrityError):
+        session.flush()

@@ -18,7 +18,11 @@ its foreign keys: there they cost little.
 
 On both databases, bin_id and order_ref are indexed only where they are set:
 a listed item has neither, so a bulk list writes two index entries fewer per
-item; every query on them names a value, which implies NOT NULL.
+item; every query on them names a value, which implies NOT NULL. Likewise the
+movements' client_scan_id (only scans carry one): its unique constraint becomes
+a unique index over the rows that have one, the same rule (a unique constraint
+ignores NULLs too). SQLite cannot drop a table's constraint, so there the
+movements table is copied once (Alembic's batch mode).
 """
 
 import sqlalchemy as sa
@@ -176,6 +180,11 @@ def upgrade():
                     sqlite_where=sa.text("bin_id IS NOT NULL"), postgresql_where=sa.text("bin_id IS NOT NULL"))
     op.create_index("ix_serial_items_order_ref", "serial_items", ["order_ref"],
                     sqlite_where=sa.text("order_ref IS NOT NULL"), postgresql_where=sa.text("order_ref IS NOT NULL"))
+    with op.batch_alter_table("movements") as batch_op:
+        batch_op.drop_constraint("uq_movements_client_scan_id", type_="unique")
+    op.create_index("uq_movements_client_scan_id", "movements", ["client_scan_id"], unique=True,
+                    sqlite_where=sa.text("client_scan_id IS NOT NULL"),
+                    postgresql_where=sa.text("client_scan_id IS NOT NULL"))
     if op.get_context().dialect.name != "postgresql":
         return
     for child, _column, _parent, name in STATEMENT_CHECKED:
@@ -203,6 +212,9 @@ def downgrade():
             op.execute(f"DROP FUNCTION {function}")
         for child, column, parent, name in STATEMENT_CHECKED:
             op.create_foreign_key(name, child, parent, [column], ["id"])
+    op.drop_index("uq_movements_client_scan_id", table_name="movements")
+    with op.batch_alter_table("movements") as batch_op:
+        batch_op.create_unique_constraint("uq_movements_client_scan_id", ["client_scan_id"])
     op.drop_index("ix_serial_items_order_ref", table_name="serial_items")
     op.drop_index("ix_serial_items_bin_id", table_name="serial_items")
     op.create_index("ix_serial_items_order_ref", "serial_items", ["order_ref"])
