@@ -118,7 +118,11 @@ CHECKED_PER_STATEMENT_ON_POSTGRESQL = frozenset({
     "fk_serial_items_supplier_id_suppliers",
     "fk_serial_items_receipt_id_receipts",
     "fk_serial_items_warehouse_id_warehouses",
+    "fk_serial_items_bin_id_bins",
     "fk_movements_item_id_serial_items",
+    "fk_movements_actor_id_users",
+    "fk_movements_from_bin_id_bins",
+    "fk_movements_to_bin_id_bins",
 })
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.extensions import db
-from portal.models import ItemStatus, Movement, Product, SerialItem, Supplier
+from portal.models import Bin, ItemStatus, Movement, Product, SerialItem, Supplier, User
 from tests import factories
 
 MISSING_ID = 987654
@@ -100,6 +100,51 @@ def test_a_batch_of_movements_with_one_missing_item_is_refused_whole(session, ba
     session.execute(insert(Movement), [{"item_id": i, "kind": "listed", "to_status": "expected"}
                                        for i in good if i != good[2] or bad == "after the run"])
     session.commit()
+
+
+def test_an_item_cannot_go_into_a_bin_that_does_not_exist_but_can_change_bins(session):
+    item = factories.item(session, status=ItemStatus.IN_STOCK)
+    other = factories.bin_(session, warehouse_id=item.warehouse_id)
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(update(SerialItem).where(SerialItem.id == item.id).values(bin_id=MISSING_ID))
+    session.rollback()
+    session.execute(update(SerialItem).where(SerialItem.id == item.id).values(bin_id=other.id))
+    session.commit()
+    assert session.get(SerialItem, item.id).bin_id == other.id
+
+
+@pytest.mark.parametrize("column", ["actor_id", "from_bin_id", "to_bin_id"])
+def test_a_movement_by_a_missing_user_or_between_missing_bins_is_refused(session, column):
+    item = factories.item(session, status=ItemStatus.IN_STOCK)
+    user = factories.user(session)
+    session.commit()
+    good = {"item_id": item.id, "kind": "moved", "from_status": "in_stock", "to_status": "in_stock",
+            "actor_id": user.id, "from_bin_id": item.bin_id, "to_bin_id": item.bin_id}
+    before = session.scalar(select(func.count()).select_from(Movement))
+    with pytest.raises(IntegrityError):
+        session.execute(insert(Movement), [good, {**good, column: MISSING_ID}, good])
+        session.flush()
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Movement)) == before
+    session.execute(insert(Movement), [good, good])
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Movement)) == before + 2
+
+
+def test_a_bin_or_user_the_ledger_refers_to_cannot_be_deleted(session):
+    item = factories.item(session, status=ItemStatus.IN_STOCK)
+    user = factories.user(session)
+    session.commit()
+    session.add(Movement(item_id=item.id, kind="counted", from_status="in_stock", to_status="in_stock",
+                         actor_id=user.id))
+    session.commit()
+    for statement in (delete(Bin).where(Bin.id == item.bin_id), delete(User).where(User.id == user.id)):
+        with pytest.raises(IntegrityError):
+            session.execute(statement)
+            session.flush()
+        session.rollback()
+    assert session.get(Bin, item.bin_id) is not None and session.get(User, user.id) is not None
 
 
 def test_a_product_supplier_or_item_that_something_refers_to_cannot_be_deleted(session):
