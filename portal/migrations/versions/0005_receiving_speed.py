@@ -51,6 +51,8 @@ STATEMENT_CHECKED = [
 FUNCTIONS = r"""
 CREATE FUNCTION portal_require_references(child text, col text, parent text, ids integer[], lock boolean)
 RETURNS void LANGUAGE plpgsql AS $$
+-- Static SQL per referenced table, so that each session plans it once: a scan
+-- runs these for its movement and its bin.
 DECLARE
     found integer;
     missing integer;
@@ -58,12 +60,26 @@ BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    IF lock THEN
-        EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %I WHERE id = ANY($1) FOR KEY SHARE) AS held', parent)
-            INTO found USING ids;
-    ELSE
-        EXECUTE format('SELECT count(*) FROM %I WHERE id = ANY($1)', parent) INTO found USING ids;
-    END IF;
+    CASE parent
+        WHEN 'products' THEN
+            SELECT count(*) INTO found FROM (SELECT 1 FROM products WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+        WHEN 'suppliers' THEN
+            SELECT count(*) INTO found FROM (SELECT 1 FROM suppliers WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+        WHEN 'receipts' THEN
+            SELECT count(*) INTO found FROM (SELECT 1 FROM receipts WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+        WHEN 'warehouses' THEN
+            SELECT count(*) INTO found FROM (SELECT 1 FROM warehouses WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+        WHEN 'bins' THEN
+            SELECT count(*) INTO found FROM (SELECT 1 FROM bins WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+        WHEN 'users' THEN
+            SELECT count(*) INTO found FROM (SELECT 1 FROM users WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+        WHEN 'serial_items' THEN
+            IF lock THEN
+                SELECT count(*) INTO found FROM (SELECT 1 FROM serial_items WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+            ELSE
+                SELECT count(*) INTO found FROM serial_items WHERE id = ANY(ids);
+            END IF;
+    END CASE;
     IF found < cardinality(ids) THEN
         EXECUTE format('SELECT k FROM unnest($1) AS k WHERE NOT EXISTS (SELECT 1 FROM %I p WHERE p.id = k) LIMIT 1',
                        parent) INTO missing USING ids;
@@ -96,10 +112,15 @@ BEGIN
 END $$;
 
 CREATE FUNCTION serial_items_references_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+-- only the keys that changed (a scan changes the bin)
 BEGIN
-    PERFORM portal_require_references('serial_items', 'product_id', 'products', ARRAY[NEW.product_id], true);
-    PERFORM portal_require_references('serial_items', 'supplier_id', 'suppliers', ARRAY[NEW.supplier_id], true);
-    IF NEW.receipt_id IS NOT NULL THEN
+    IF NEW.product_id IS DISTINCT FROM OLD.product_id THEN
+        PERFORM portal_require_references('serial_items', 'product_id', 'products', ARRAY[NEW.product_id], true);
+    END IF;
+    IF NEW.supplier_id IS DISTINCT FROM OLD.supplier_id THEN
+        PERFORM portal_require_references('serial_items', 'supplier_id', 'suppliers', ARRAY[NEW.supplier_id], true);
+    END IF;
+    IF NEW.receipt_id IS NOT NULL AND NEW.receipt_id IS DISTINCT FROM OLD.receipt_id THEN
         PERFORM portal_require_references('serial_items', 'receipt_id', 'receipts', ARRAY[NEW.receipt_id], true);
     END IF;
     IF NEW.warehouse_id IS NOT NULL AND NEW.warehouse_id IS DISTINCT FROM OLD.warehouse_id THEN
