@@ -105,6 +105,12 @@ class DefectStage(enum.StrEnum):
     CUSTOMER_RETURN = "customer_return"
 
 
+def only_where_set(column: str) -> dict:
+    """Index options for a partial index over the rows where ``column`` has a
+    value (on both databases); a query naming a value implies NOT NULL."""
+    return {f"{dialect}_where": text(f"{column} IS NOT NULL") for dialect in ("sqlite", "postgresql")}
+
+
 def one_of(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
@@ -315,10 +321,8 @@ class SerialItem(db.Model):
         Index("ix_serial_items_fifo", "product_id", "status", "received_at"),
         Index("ix_serial_items_status_warehouse", "status", "warehouse_id"),
         # a listed item has no bin and no order yet: index only the items that have one
-        Index("ix_serial_items_bin_id", "bin_id", sqlite_where=text("bin_id IS NOT NULL"),
-              postgresql_where=text("bin_id IS NOT NULL")),
-        Index("ix_serial_items_order_ref", "order_ref", sqlite_where=text("order_ref IS NOT NULL"),
-              postgresql_where=text("order_ref IS NOT NULL")),
+        Index("ix_serial_items_bin_id", "bin_id", **only_where_set("bin_id")),
+        Index("ix_serial_items_order_ref", "order_ref", **only_where_set("order_ref")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -356,8 +360,7 @@ class Movement(db.Model):
         Index("ix_movements_item_at", "item_id", "id"),
         # unique like a constraint (which ignores NULLs too), but only scans carry an id:
         # a million listed movements write no entry
-        Index("uq_movements_client_scan_id", "client_scan_id", unique=True,
-              sqlite_where=text("client_scan_id IS NOT NULL"), postgresql_where=text("client_scan_id IS NOT NULL")),
+        Index("uq_movements_client_scan_id", "client_scan_id", unique=True, **only_where_set("client_scan_id")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

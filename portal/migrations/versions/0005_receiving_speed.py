@@ -225,18 +225,19 @@ CREATE TRIGGER movements_references_updated AFTER UPDATE OF item_id, actor_id, f
 PARENTS = [(parent, child, column) for child, column, parent, _name in STATEMENT_CHECKED]
 
 
+def _where_set(column: str) -> dict:
+    return {f"{dialect}_where": sa.text(f"{column} IS NOT NULL") for dialect in ("sqlite", "postgresql")}
+
+
 def upgrade():
     op.drop_index("ix_serial_items_bin_id", table_name="serial_items")
     op.drop_index("ix_serial_items_order_ref", table_name="serial_items")
-    op.create_index("ix_serial_items_bin_id", "serial_items", ["bin_id"],
-                    sqlite_where=sa.text("bin_id IS NOT NULL"), postgresql_where=sa.text("bin_id IS NOT NULL"))
-    op.create_index("ix_serial_items_order_ref", "serial_items", ["order_ref"],
-                    sqlite_where=sa.text("order_ref IS NOT NULL"), postgresql_where=sa.text("order_ref IS NOT NULL"))
+    op.create_index("ix_serial_items_bin_id", "serial_items", ["bin_id"], **_where_set("bin_id"))
+    op.create_index("ix_serial_items_order_ref", "serial_items", ["order_ref"], **_where_set("order_ref"))
     with op.batch_alter_table("movements") as batch_op:
         batch_op.drop_constraint("uq_movements_client_scan_id", type_="unique")
     op.create_index("uq_movements_client_scan_id", "movements", ["client_scan_id"], unique=True,
-                    sqlite_where=sa.text("client_scan_id IS NOT NULL"),
-                    postgresql_where=sa.text("client_scan_id IS NOT NULL"))
+                    **_where_set("client_scan_id"))
     if op.get_context().dialect.name != "postgresql":
         return
     for child, _column, _parent, name in STATEMENT_CHECKED:
