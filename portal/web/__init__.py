@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, flash, make_response, redirect, render_template, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -34,13 +34,78 @@ def is_htmx_request() -> bool:
     )
 
 
-def render_page_or_fragment(page: str, fragment: str, status: int = 200, **context) -> Response:
+def render_page_or_fragment(
+    page: str,
+    fragment: str,
+    status: int = 200,
+    *,
+    retarget: str | None = None,
+    reswap: str | None = None,
+    push_url: str | None = None,
+    trigger: str | dict | None = None,
+    **context,
+) -> Response:
     """The one place that decides fragment or page. The page template includes
-    the fragment, so each piece of markup exists once."""
-    template = fragment if is_htmx_request() else page
+    the fragment, so each piece of markup exists once. ``retarget``/``reswap``/
+    ``push_url`` and ``trigger`` (an event name or a mapping of events) apply to
+    the HTMX answer only."""
+    htmx = is_htmx_request()
+    template = fragment if htmx else page
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
+    if htmx:
+        if retarget:
+            response.headers["HX-Retarget"] = retarget
+        if reswap:
+            response.headers["HX-Reswap"] = reswap
+        if push_url:
+            response.headers["HX-Push-Url"] = push_url
+        _add_triggers(response, trigger)
     return response
+
+
+def redirect_to(url: str, status: int = 303) -> Response:
+    """Go to another page: a redirect (303: Post/Redirect/Get) for a normal
+    request, ``HX-Redirect`` for an HTMX one (htmx does not follow a 3xx into a
+    full page)."""
+    if is_htmx_request():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+    else:
+        response = redirect(url, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def fragment_or_redirect(
+    fragment: str,
+    url: str,
+    status: int = 200,
+    *,
+    message: str | None = None,
+    category: str = "success",
+    trigger: str | dict | None = None,
+    **context,
+) -> Response:
+    """After a write (or for an endpoint that only serves a fragment): the
+    fragment for HTMX, otherwise ``message`` flashed and a redirect to ``url``
+    (the page that includes the fragment)."""
+    if not is_htmx_request():
+        if message:
+            flash(message, category)
+        return redirect_to(url)
+    response = make_response(render_template(fragment, message=message, **context), status)
+    response.vary.add("HX-Request")
+    _add_triggers(response, trigger)
+    return response
+
+
+def _add_triggers(response: Response, trigger: str | dict | None) -> None:
+    if trigger is None:
+        return
+    events = {trigger: None} if isinstance(trigger, str) else trigger
+    for event, detail in events.items():
+        add_trigger(response, event, detail)
 
 
 def add_trigger(response: Response, event: str, detail=None) -> Response:
@@ -53,6 +118,8 @@ def add_trigger(response: Response, event: str, detail=None) -> Response:
 
 
 def set_security_headers(response: Response) -> Response:
+    # any page may answer a fragment to HTMX and a page otherwise: caches must key on it
+    response.vary.add("HX-Request")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -21,19 +21,26 @@ def wants_json() -> bool:
     ]
 
 
+#: Every error answer names its code in this header, so a client (the scan
+#: station's queue) can tell a CSRF failure from any other refusal without
+#: reading the body or guessing from the status.
+ERROR_CODE_HEADER = "X-Portal-Error"
+
+
 def error_response(status: int, code: str, message: str, details=None):
     db.session.rollback()
+    headers = {ERROR_CODE_HEADER: code}
     if wants_json():
         body = {"error": {"code": code, "message": message}}
         if details is not None:
             body["error"]["details"] = details
-        return jsonify(body), status
+        return jsonify(body), status, headers
     from . import is_htmx_request
 
     if is_htmx_request():
         response = render_template("_partials/error.html", status=status, message=message)
-        return response, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
-    return render_template("error.html", status=status, message=message), status
+        return response, status, {**headers, "HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+    return render_template("error.html", status=status, message=message), status, headers
 
 
 def init_app(app: Flask) -> None:
