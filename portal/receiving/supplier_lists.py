@@ -19,7 +19,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import re
+import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,36 +36,112 @@ ACCEPTED = (
     "UTF-8, UTF-16 with BOM or Windows-1252) and Excel workbooks (.xlsx)."
 )
 
-#: What a column can hold, with the header spellings that say so (compared
-#: lower-case with spaces, dots, underscores and dashes removed).
-FIELDS = ("serial", "sku", "description", "cost", "po", "carton")
+#: What a column can hold, with the header spellings that say so, in English, Spanish,
+#: German, French, Italian and Dutch (compared by :func:`normalise_header`: lower-case,
+#: accents, spaces, dots, underscores and dashes removed, º/° read as "o").
+#: ``article`` is the supplier's own article number, which the receiving flow maps to a
+#: SKU per supplier; a file with an article column and no SKU column is read with the
+#: article number as the SKU too (as before the article role existed).
+FIELDS = ("serial", "sku", "article", "description", "cost", "po", "carton")
 FIELD_LABELS = {
     "serial": "Serial",
     "sku": "SKU",
+    "article": "Supplier article no.",
     "description": "Description",
     "cost": "Unit cost",
     "po": "PO",
     "carton": "Carton / pallet",
 }
+_IMEI_WORDS = ("imei", "imei1", "imeinumber", "imei number", "imei-nummer", "número imei", "numero imei",
+               "numéro imei", "n° imei", "nº imei")
+_MAC_WORDS = ("mac", "macaddress", "macid", "mac-adresse", "mac adresse", "adresse mac", "dirección mac",
+              "direccion mac", "indirizzo mac", "mac-adres", "mac adres")
 HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "serial": (
         "serial", "serialno", "serialnumber", "serial#", "serialnr", "sn", "s/n", "snr", "sno",
-        "imei", "imei1", "imeinumber", "mac", "macaddress", "macid", "esn", "serialnumbers",
-        "seriennummer", "numerodeserie", "numéro de série", "serie",
+        "esn", "serialnumbers", "serial no.", "serial nr.",
+        *_IMEI_WORDS, *_MAC_WORDS,
+        # es
+        "serie", "nº de serie", "n° de serie", "no. de serie", "no de serie", "n. de serie", "n de serie",
+        "núm. de serie", "num. de serie", "número de serie", "numero de serie", "números de serie",
+        "nro. de serie", "nro de serie", "nro. serie", "nº serie", "n° serie", "número serie", "numero serie",
+        # de
+        "seriennummer", "seriennummern", "seriennr.", "seriennr", "serien-nr.", "ser.-nr.", "sernr",
+        "serien nummer",
+        # fr
+        "numéro de série", "numero de serie", "n° de série", "nº de série", "no de série", "no. de série",
+        "num. de série", "n° série", "numéro série", "série",
+        # it
+        "numero di serie", "n. di serie", "nr. di serie", "n° di serie", "nº di serie", "num. di serie",
+        "numero seriale", "seriale", "matricola", "n. serie", "nr. serie",
+        # nl
+        "serienummer", "serienummers", "serienr.", "serienr", "serie nummer", "serie nr.",
     ),
     "sku": (
-        "sku", "partnumber", "partno", "part#", "pn", "p/n", "item", "itemno", "itemnumber",
-        "itemcode", "article", "articleno", "articlenumber", "artnr", "model", "modelno",
-        "modelnumber", "productcode", "mpn",
+        "sku", "partnumber", "partno", "part#", "pn", "p/n", "item", "itemcode", "model", "modelno",
+        "modelnumber", "productcode", "product code", "mpn",
+        "código", "código de producto", "código producto", "modelo", "produktcode", "produkt-nr.",
+        "modell", "code produit", "modèle", "codice", "codice prodotto", "modello", "productcode", "model nr.",
     ),
-    "description": ("description", "desc", "productname", "itemdescription", "name", "designation"),
-    "cost": ("cost", "unitcost", "price", "unitprice", "netprice", "value", "costprice"),
-    "po": ("po", "ponumber", "po#", "pono", "purchaseorder", "order", "ordernumber"),
+    "article": (
+        "article", "articleno", "articlenumber", "article no.", "art. no.", "art.-nr.", "art.nr.", "artnr",
+        "item no", "item no.", "itemno", "item number", "itemnumber", "item #",
+        "supplier part", "supplier part number", "supplier part no.", "vendor part", "vendor part number",
+        "supplier sku", "vendor sku", "supplier article", "supplier item", "supplier ref",
+        # es
+        "referencia", "ref.", "ref", "referencia proveedor", "ref. proveedor", "artículo", "código de artículo",
+        "código artículo", "cód. artículo",
+        # de
+        "artikel", "artikelnummer", "artikelnr.", "artikel-nr.", "artikel nr.", "lieferantenartikelnummer",
+        "referenz",
+        # fr
+        "référence", "réf.", "réf", "référence fournisseur", "réf. fournisseur", "code article",
+        # it
+        "riferimento", "rif.", "codice articolo", "articolo", "cod. articolo",
+        # nl
+        "artikelcode", "artikel nummer", "artikelnummer leverancier", "referentie",
+    ),
+    "description": (
+        "description", "desc", "productname", "itemdescription", "name", "designation",
+        "descripción", "nombre", "producto", "beschreibung", "bezeichnung", "artikelbezeichnung",
+        "produktname", "désignation", "libellé", "nom", "descrizione", "nome", "omschrijving",
+        "beschrijving", "naam", "productnaam",
+    ),
+    "cost": (
+        "cost", "unitcost", "price", "unitprice", "netprice", "value", "costprice", "price each",
+        "precio", "precio unitario", "precio unidad", "coste", "coste unitario", "costo", "costo unitario",
+        "preis", "einzelpreis", "stückpreis", "nettopreis", "netto-preis", "ek-preis", "ek", "einkaufspreis",
+        "prix", "prix unitaire", "prix ht", "prix unitaire ht", "coût", "coût unitaire",
+        "prezzo", "prezzo unitario", "prijs", "stukprijs", "eenheidsprijs", "kostprijs", "inkoopprijs",
+    ),
+    "po": (
+        "po", "ponumber", "po#", "pono", "purchaseorder", "order", "ordernumber",
+        "pedido", "nº de pedido", "n° de pedido", "número de pedido", "orden de compra",
+        "bestellung", "bestellnr.", "bestellnummer", "auftrag", "auftragsnummer",
+        "commande", "n° de commande", "nº de commande", "numéro de commande", "bon de commande",
+        "ordine", "n. ordine", "numero ordine", "ordine d'acquisto",
+        "bestelling", "bestelnummer", "inkooporder", "ordernummer",
+    ),
     "carton": (
         "carton", "cartonno", "cartonnumber", "carton#", "box", "boxno", "pallet", "palletno",
         "palletid", "case", "caseno", "package", "hu",
+        "caja", "nº de caja", "n° de caja", "número de caja", "bulto", "palé", "palet",
+        "karton", "kartonnummer", "karton-nr.", "kartonnr.", "palette", "paletten-nr.", "kiste",
+        "colis", "n° de colis", "nº de colis", "n° carton",
+        "scatola", "collo", "cartone", "bancale",
+        "doos", "doosnummer", "colli", "pallet nr.",
     ),
 }
+#: Headers that say "this is the header row" although no field uses them (a serial list
+#: has one row per unit, so a quantity column is not read).
+OTHER_HEADER_WORDS = (
+    "qty", "quantity", "cantidad", "menge", "anzahl", "quantité", "quantita", "quantità", "aantal",
+    "date", "fecha", "datum", "data", "remarks", "comment", "comments", "notes", "bemerkung", "observaciones",
+    "remarques", "note", "opmerking", "status", "estado", "warranty", "garantía", "garantie", "garanzia",
+    "line", "pos", "pos.", "position", "línea", "zeile", "ligne", "riga", "regel", "total", "amount",
+    "importe", "betrag", "montant", "importo", "bedrag", "condition", "color", "colour", "farbe", "couleur",
+    "colore", "kleur",
+)
 SERIAL_KINDS = ("any", "imei", "mac")
 
 #: Placeholders written where a serial should be.
@@ -86,13 +164,20 @@ _MAC_SEPARATORS = re.compile(r"[:\-. ]")
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read as a serial list. ``details`` helps the receiver."""
+    """The file cannot be read as a serial list. ``details`` helps the receiver (JSON-safe).
 
-    def __init__(self, message: str, *, code: str = "unreadable_file", details: dict | None = None):
+    ``table`` is set when the file itself was read but no header row or serial column
+    was found (code ``no_serial_column``): its raw rows let the preview offer to pick
+    the header row and the serial column instead of a dead end.
+    """
+
+    def __init__(self, message: str, *, code: str = "unreadable_file", details: dict | None = None,
+                 table: Table | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.details = details or {}
+        self.table = table
 
 
 @dataclass
@@ -111,6 +196,9 @@ class Table:
     row_numbers: list[int] | None = None
     #: (row index, column) of numeric cells Excel had already rounded (more than 15 digits)
     rounded_cells: set[tuple[int, int]] = field(default_factory=set)
+    #: True when the file was one line of separated serials, read as one serial per row
+    #: (``row_numbers`` are then the positions on that line)
+    one_line: bool = False
 
     @property
     def headers(self) -> list[str]:
@@ -130,6 +218,8 @@ class Table:
     def description(self) -> str:
         if self.kind == "xlsx":
             return f"Excel workbook, sheet “{self.sheet}”"
+        if self.one_line:
+            return f"one line of {DELIMITER_NAMES[self.delimiter]} separated serials, {self.encoding}"
         what = "text, one serial per line" if self.delimiter is None else (
             f"CSV, {DELIMITER_NAMES[self.delimiter]} separated"
         )
@@ -194,11 +284,17 @@ class Checked:
     errors: list[RowError] = field(default_factory=list)
     serial_header: str = "serial"
     sku_header: str = "SKU"
+    #: the supplier's article number of each row (upper-cased), only when the mapping has
+    #: an ``article`` column (else empty): the receiving flow maps it to a SKU per supplier
+    articles: list[str | None] = field(default_factory=list)
+    article_header: str | None = None
 
     def keep(self, mask: list[bool]) -> None:
         """Keep only the rows whose ``mask`` entry is true (others were found invalid later)."""
-        for name in ("row_numbers", "serials", "keys", "skus", "costs"):
-            setattr(self, name, [v for v, k in zip(getattr(self, name), mask, strict=True) if k])
+        for name in ("row_numbers", "serials", "keys", "skus", "costs", "articles"):
+            values = getattr(self, name)
+            if values or name != "articles":
+                setattr(self, name, [v for v, k in zip(values, mask, strict=True) if k])
 
 
 # --- decoding -----------------------------------------------------------------
@@ -234,11 +330,11 @@ def decode_text(raw: bytes) -> tuple[str, str]:
             f"This file is binary (it contains NUL bytes), or UTF-16 text without a byte-order mark. "
             f"{ACCEPTED}", code="binary_file")
     try:
-        return raw.decode("utf-8"), "UTF-8"
+        return _no_nul(raw.decode("utf-8")), "UTF-8"
     except UnicodeDecodeError:
         pass
     try:
-        return raw.decode("cp1252"), "Windows-1252"
+        return _no_nul(raw.decode("cp1252")), "Windows-1252"
     except UnicodeDecodeError:
         raise UnreadableFile(
             f"This file is not text in UTF-8, UTF-16 or Windows-1252. {ACCEPTED}",
@@ -247,11 +343,24 @@ def decode_text(raw: bytes) -> tuple[str, str]:
 
 def _decode(raw: bytes, codec: str, label: str) -> tuple[str, str]:
     try:
-        return raw.decode(codec), label
+        return _no_nul(raw.decode(codec)), label
     except UnicodeDecodeError as error:
         raise UnreadableFile(
             f"This file starts like {label} text but byte {error.start} is not valid {label}. {ACCEPTED}",
             code="unsupported_encoding") from None
+
+
+def _no_nul(text: str) -> str:
+    """Text files never hold NUL characters; one means a damaged export (and PostgreSQL
+    refuses NUL in text), so the whole file is refused naming the line."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise UnreadableFile(
+            f"Line {line} of this file contains a NUL character (a zero byte), which a text file never has: "
+            "the file is damaged or is not text. Export it from the supplier's system again.",
+            code="nul_character", details={"line": line})
+    return text
 
 
 # --- CSV and text -------------------------------------------------------------
@@ -265,7 +374,10 @@ def sniff_delimiter(lines: list[str]) -> str | None:
     if not sample:
         return None
     for delimiter in DELIMITERS:
-        counts = [len(r) for r in csv.reader(sample, delimiter=delimiter)]
+        try:
+            counts = [len(r) for r in csv.reader(sample, delimiter=delimiter)]
+        except csv.Error:  # e.g. a field over the csv module's limit when cut at the wrong character
+            continue
         common, times = Counter(counts).most_common(1)[0]
         if common < 2:
             continue
@@ -280,6 +392,9 @@ def read_text(raw: bytes) -> Table:
     text, encoding = decode_text(raw)
     if not text.strip(EDGE_CHARACTERS):
         raise UnreadableFile("The file is empty.", code="empty_file")
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        # lines ending in a bare carriage return (older Mac exports), maybe mixed with others
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text[:200_000].splitlines()[:201]  # a sample: the first lines say how the file is cut
     delimiter = None
     skip = 0
@@ -296,12 +411,226 @@ def read_text(raw: bytes) -> Table:
         rows = [[line] for line in body.read().splitlines()]
         kind = "text"
     else:
-        rows = list(csv.reader(body, delimiter=delimiter))
+        reader = csv.reader(body, delimiter=delimiter)
+        try:
+            rows = list(reader)
+        except csv.Error as error:
+            line = reader.line_num + skip
+            raise UnreadableFile(
+                f"Line {line} of this file holds a value of more than {csv.field_size_limit():,} characters, "
+                "which no serial list has: most often a quote mark (\") opens a value and is never closed. "
+                "Check that line in the file and export it again.",
+                code="field_too_large", details={"line": line, "reason": str(error)}) from None
         kind = "csv"
     return Table(rows=rows, kind=kind, encoding=encoding, delimiter=delimiter)
 
 
 # --- XLSX ----------------------------------------------------------------------
+
+#: Bounds on what reading one workbook may cost (issue 11.4). They are checked on the
+#: bytes actually decompressed and the cells actually present, never on what the
+#: workbook declares (its zip directory sizes or its ``<dimension>``).
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  #: all parts together, as decompressed
+MAX_XLSX_PART = 16 * 1024 * 1024  #: one XML part other than a worksheet or the shared strings
+MAX_XLSX_PARTS = 2_000
+MAX_XLSX_ROWS = 1_048_576  #: Excel's own limit
+MAX_XLSX_COLUMNS = 1_000
+MAX_XLSX_CELLS = 3_000_000  #: rows x columns of the sheet's used area (the reader holds it densely)
+XLSX_TIME_BUDGET = 15.0  #: seconds for one workbook, well inside a worker's timeout
+_CHUNK = 1 << 20
+
+_CELL_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_ROW_NUMBER = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
+#: an ``r`` attribute that is neither a cell reference (A1) nor a row number
+_BAD_REFERENCE = re.compile(rb"\sr=\"(?![A-Z]{0,3}[0-9]{1,7}\")")
+_TAG_ENDS = (b" ", b"\t", b"\r", b"\n", b">", b"/")
+_ROW_TAGS = tuple(start + end for start in (b"<row", b":row") for end in _TAG_ENDS)
+_SHARED_STRING_TAGS = tuple(start + end for start in (b"<si", b":si") for end in _TAG_ENDS)
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def _count_tags(data: bytes, tags: tuple[bytes, ...]) -> int:
+    """How many of these tags start in ``data`` (never fewer; text such as "a:c b" counts too)."""
+    return sum(data.count(tag) for tag in tags)
+
+
+class _SheetExtent:
+    """Bounds a worksheet's used area from its XML as it streams past: the largest cell
+    reference, plus (for cells written without a reference, which sit after the previous
+    one) one column per such cell and one row per row without a number. The spreadsheet
+    reader allocates that area at once, so it is bounded before the reader runs."""
+
+    def __init__(self) -> None:
+        self.cells = self.cells_numbered = self.rows = self.rows_numbered = 0
+        self.max_row = self.max_column = 0
+        self.bad_reference = False
+
+    def feed(self, data: bytes) -> None:
+        if _BAD_REFERENCE.search(data):
+            self.bad_reference = True
+        self.cells += len(_CELL_TAG.findall(data))
+        refs = _CELL_REF.findall(data)
+        if refs:
+            self.cells_numbered += len(refs)
+            letters = set(map(_FIRST, refs))
+            self.max_column = max(self.max_column, max(_column_number(c) for c in letters))
+            self.max_row = max(self.max_row, max(map(int, map(_SECOND, refs))))
+        if self.cells_numbered < self.cells:  # some cells without a reference: count rows too
+            self.rows += _count_tags(data, _ROW_TAGS)
+            numbers = _ROW_NUMBER.findall(data)
+            self.rows_numbered += len(numbers)
+            if numbers:
+                self.max_row = max(self.max_row, max(map(int, numbers)))
+
+    @property
+    def height(self) -> int:
+        if self.cells_numbered >= self.cells:
+            return self.max_row
+        return self.max_row + max(self.rows - self.rows_numbered, 0) + 1
+
+    @property
+    def width(self) -> int:
+        return self.max_column + max(self.cells - self.cells_numbered, 0)
+
+
+def _too_large(message: str, code: str = "workbook_too_large", **details) -> UnreadableFile:
+    return UnreadableFile(message + " Save the sheet as CSV, or delete what is not part of the list, and upload "
+                          "again.", code=code, details=details)
+
+
+def check_workbook_package(raw: bytes, *, deadline: float | None = None) -> None:
+    """Refuse, before any spreadsheet reader sees it, a workbook whose reading would cost
+    too much or is unsafe: too many parts, more than :data:`MAX_XLSX_UNCOMPRESSED`
+    uncompressed (declared, or counted while decompressing: a zip directory may lie),
+    an XML part with a DTD or entity declarations (billion laughs), a worksheet whose
+    used area is over :data:`MAX_XLSX_ROWS`/:data:`MAX_XLSX_COLUMNS`/:data:`MAX_XLSX_CELLS`,
+    more shared strings than cells allowed, or more than :data:`XLSX_TIME_BUDGET` seconds.
+    Every part is decompressed once, in 1 MB pieces, and not kept."""
+    import copy
+    import zipfile
+    import zlib
+
+    deadline = time.monotonic() + XLSX_TIME_BUDGET if deadline is None else deadline
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+        raise UnreadableFile(f"This Excel file is damaged and cannot be opened ({error}). {ACCEPTED}",
+                             code="corrupt_workbook") from None
+    if len(parts) > MAX_XLSX_PARTS:
+        raise _too_large(f"This workbook has {len(parts):,} parts; a workbook of a serial list has a few dozen.",
+                         parts=len(parts))
+    names = [p.filename for p in parts]
+    if len(set(names)) != len(names):
+        raise UnreadableFile(f"This Excel file is damaged: it holds the same part twice. {ACCEPTED}",
+                             code="corrupt_workbook")
+    declared = sum(p.file_size for p in parts)
+    if declared > MAX_XLSX_UNCOMPRESSED:
+        raise _too_large(f"This workbook would take {declared / 2**20:,.0f} MB once unpacked; at most "
+                         f"{MAX_XLSX_UNCOMPRESSED / 2**20:,.0f} MB are read.", declared_bytes=declared)
+    total = 0
+    for part in parts:
+        if part.is_dir():
+            continue
+        name = part.filename.lower()
+        is_xml = name.endswith((".xml", ".rels", ".vml"))
+        is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+        is_strings = name.startswith("xl/sharedstrings")
+        limit = MAX_XLSX_UNCOMPRESSED if (is_sheet or is_strings or not is_xml) else MAX_XLSX_PART
+        extent = _SheetExtent() if is_sheet else None
+        strings = 0
+        counting = copy.copy(part)
+        # let the stdlib reader run past the declared size, so a lying directory is caught here
+        counting.file_size = min(MAX_XLSX_UNCOMPRESSED - total, limit) + 1
+        size = 0
+        carry = b""
+        try:
+            with archive.open(counting) as member:
+                while True:
+                    chunk = member.read(_CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > part.file_size:
+                        raise _too_large(f"This workbook's part “{part.filename}” unpacks to more than its "
+                                         "directory says: a damaged or hostile file.", code="workbook_too_large")
+                    if size > limit or total + size > MAX_XLSX_UNCOMPRESSED:
+                        raise _too_large(f"This workbook's part “{part.filename}” is larger once unpacked than "
+                                         "is read.")
+                    if is_xml:
+                        if size == len(chunk) and (chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or chunk[:1] == b"\x00"
+                                                   or chunk[1:2] == b"\x00"):
+                            raise UnreadableFile(
+                                f"This Excel file's part “{part.filename}” is UTF-16 XML, which Excel never "
+                                f"writes. {ACCEPTED}", code="corrupt_workbook")
+                        data = carry + chunk
+                        cut = data.rfind(b"<")
+                        if cut <= 0 or len(data) - cut > 65536:
+                            body, carry = data, b""
+                        else:
+                            body, carry = data[:cut], data[cut:]
+                        _refuse_dtd(body, part.filename)
+                        if extent is not None:
+                            extent.feed(body)
+                        if is_strings:
+                            strings += _count_tags(body, _SHARED_STRING_TAGS)
+                    if time.monotonic() > deadline:
+                        raise _timeout()
+            if carry:
+                _refuse_dtd(carry, part.filename)
+                if extent is not None:
+                    extent.feed(carry)
+                if is_strings:
+                    strings += _count_tags(carry, _SHARED_STRING_TAGS)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError,
+                ValueError) as error:
+            raise UnreadableFile(f"This Excel file is damaged and cannot be read ({error}). {ACCEPTED}",
+                                 code="corrupt_workbook") from None
+        if size != part.file_size:
+            raise UnreadableFile(f"This Excel file is damaged: its part “{part.filename}” is not the size its "
+                                 f"directory says. {ACCEPTED}", code="corrupt_workbook")
+        total += size
+        if strings > MAX_XLSX_CELLS:
+            raise _too_large(f"This workbook holds {strings:,} shared strings; at most {MAX_XLSX_CELLS:,} "
+                             "cells are read.", code="sheet_too_large")
+        if extent is not None:
+            _check_extent(extent, part.filename)
+
+
+def _refuse_dtd(data: bytes, part: str) -> None:
+    if any(marker in data for marker in _DTD_MARKERS):
+        raise UnreadableFile(
+            f"This Excel file's part “{part}” declares a DTD or XML entities, which Excel never writes (it is "
+            f"how “billion laughs” files blow up readers): it is not read. {ACCEPTED}", code="xml_entities")
+
+
+def _check_extent(extent: _SheetExtent, part: str) -> None:
+    if extent.bad_reference:
+        raise UnreadableFile(f"This Excel file is damaged: the sheet “{part}” has cell references that are not "
+                             f"cells (like A1). {ACCEPTED}", code="corrupt_workbook")
+    height, width = extent.height, extent.width
+    if height > MAX_XLSX_ROWS or width > MAX_XLSX_COLUMNS or height * width > MAX_XLSX_CELLS:
+        raise _too_large(
+            f"A sheet of this workbook spans {height:,} rows and {width:,} columns; at most "
+            f"{MAX_XLSX_ROWS:,} rows, {MAX_XLSX_COLUMNS:,} columns and {MAX_XLSX_CELLS:,} cells are read.",
+            code="sheet_too_large", rows=height, columns=width)
+
+
+def _timeout() -> UnreadableFile:
+    return UnreadableFile(
+        f"Reading this workbook took more than {XLSX_TIME_BUDGET:.0f} seconds and was stopped. Save the sheet "
+        "as CSV (it reads far faster) and upload again.", code="read_timeout")
 
 
 def xlsx_cell_text(value) -> str:
@@ -325,19 +654,22 @@ def xlsx_cell_text(value) -> str:
 
 
 def read_xlsx(raw: bytes, sheet: str | None = None) -> Table:
-    import warnings
-    import zipfile
+    """An XLSX sheet as rows of text, with python-calamine, after
+    :func:`check_workbook_package` has bounded what that may cost (calamine allocates
+    a sheet's whole used area at once: unchecked, two cells at A1 and XFD1048576 abort
+    the process)."""
+    import python_calamine
 
-    from openpyxl import load_workbook
-
+    deadline = time.monotonic() + XLSX_TIME_BUDGET
+    check_workbook_package(raw, deadline=deadline)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise UnreadableFile(f"This Excel file could not be opened ({error}). {ACCEPTED}") from None
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except (python_calamine.CalamineError, ValueError, OSError) as error:
+        raise UnreadableFile(f"This Excel file could not be opened ({error}). {ACCEPTED}",
+                             code="corrupt_workbook") from None
     try:
-        names = list(workbook.sheetnames)
+        names = [m.name for m in workbook.sheets_metadata
+                 if m.typ == python_calamine.SheetTypeEnum.WorkSheet] or list(workbook.sheet_names)
         if not names:
             raise UnreadableFile("The workbook has no sheets.", code="empty_file")
         chosen = sheet if sheet in names else names[0]
@@ -345,37 +677,65 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> Table:
             raise UnreadableFile(
                 f"The workbook has no sheet “{sheet}”; its sheets are: {', '.join(names)}.",
                 code="unknown_sheet", details={"sheets": names})
-        rows: list[list[str]] = []
-        numbers: list[int] = []
-        mangled_cells: set[tuple[int, int]] = set()
-        for number, values in enumerate(workbook[chosen].iter_rows(values_only=True), start=1):
-            cells = []
-            for col, value in enumerate(values):
-                if isinstance(value, float | int) and not isinstance(value, bool) and abs(value) >= 1e15:
-                    # Excel keeps 15 significant digits: longer numbers were rounded when typed
-                    mangled_cells.add((len(rows), col))
-                cells.append(xlsx_cell_text(value))
-            while cells and cells[-1] == "":
-                cells.pop()
-            if not cells:
-                continue
-            rows.append(cells)
-            numbers.append(number)
+        try:
+            data = workbook.get_sheet_by_name(chosen)
+            start_row, start_col = data.start or (0, 0)
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            mangled_cells: set[tuple[int, int]] = set()
+            pad = [""] * start_col
+            for offset, values in enumerate(data.iter_rows()):
+                cells = pad.copy()
+                for col, value in enumerate(values, start=start_col):
+                    if value.__class__ is str:
+                        cells.append(value)
+                        continue
+                    if isinstance(value, float | int) and not isinstance(value, bool) and abs(value) >= 1e15:
+                        # Excel keeps 15 significant digits: longer numbers were rounded when typed
+                        mangled_cells.add((len(rows), col))
+                    cells.append(xlsx_cell_text(value))
+                while cells and cells[-1] == "":
+                    cells.pop()
+                if not cells:
+                    continue
+                if "\x00" in "".join(cells):
+                    raise UnreadableFile(
+                        f"Row {start_row + offset + 1} of the sheet “{chosen}” contains a NUL character, which no "
+                        "cell of a serial list has: the file is damaged. Export it again.", code="nul_character")
+                rows.append(cells)
+                numbers.append(start_row + offset + 1)
+                if offset % 10_000 == 0 and time.monotonic() > deadline:
+                    raise _timeout()
+        except python_calamine.CalamineError as error:
+            raise UnreadableFile(f"The sheet “{chosen}” could not be read ({error}). {ACCEPTED}",
+                                 code="corrupt_workbook") from None
     finally:
         workbook.close()
     if not rows:
-        raise UnreadableFile(f"The sheet “{chosen}” is empty.", code="empty_file")
+        raise UnreadableFile(f"The sheet “{chosen}” is empty.", code="empty_file", details={"sheets": names,
+                                                                                            "sheet": chosen})
     return Table(rows=rows, kind="xlsx", sheet=chosen, sheets=names, row_numbers=numbers,
                  rounded_cells=mangled_cells)
 
 
 # --- reading any file -------------------------------------------------------------
 
+#: A single line with at least this many values and no header is read as a list of
+#: serials, one per value (a supplier pasting serials separated by commas).
+ONE_LINE_MIN_VALUES = 10
+
 
 def read_table(raw: bytes, *, file_name: str = "", sheet: str | None = None,
-               mapping_hint: dict | None = None) -> Table:
-    """Read a supplier's file and find its header row. ``mapping_hint`` is a
-    remembered mapping: its serial header counts as a serial header."""
+               mapping_hint: dict | None = None, header_row: int | None = None) -> Table:
+    """Read a supplier's file and find its header row.
+
+    ``mapping_hint`` is a remembered or explicit mapping (``{"columns": {field: header}}``
+    or the short form ``{field: header}``): its serial header counts as a serial header.
+    ``header_row`` is the receiver's choice of header row, a 0-based index into
+    ``Table.rows`` (None: find it); with it no serial header is required here, the
+    mapping (:func:`resolve_mapping`) decides. Every problem is an :class:`UnreadableFile`
+    with a ``code``; ``no_serial_column`` carries the raw rows in ``.table``.
+    """
     if not raw:
         raise UnreadableFile("The file is empty.", code="empty_file")
     if raw.startswith(b"PK\x03\x04"):
@@ -395,63 +755,158 @@ def read_table(raw: bytes, *, file_name: str = "", sheet: str | None = None,
         if what:
             raise UnreadableFile(f"This file is {what}. {ACCEPTED}", code="unsupported_format")
         table = read_text(raw)
-    extra = ()
-    if mapping_hint and mapping_hint.get("columns", {}).get("serial"):
-        extra = (normalise_header(mapping_hint["columns"]["serial"]),)
+    if header_row is not None:
+        if not isinstance(header_row, int) or isinstance(header_row, bool) or not (
+                0 <= header_row < min(len(table.rows), HEADER_SEARCH_ROWS * 10)):
+            raise UnreadableFile(
+                f"Row {header_row} cannot be the header row: the file has {len(table.rows)} rows.",
+                code="bad_header_row", details={"rows": len(table.rows)}, table=table)
+        table.header_index = header_row
+        return table
+    hint = _hint_columns(mapping_hint)
+    extra = (normalise_header(hint["serial"]),) if hint.get("serial") else ()
     table.header_index = find_header_row(table.rows, extra_serial_headers=extra)
+    if table.header_index is None and table.kind == "csv" and _one_line_of_serials(table):
+        return table
     if table.header_index is None and _width(table.rows) > 1:
-        found = [c for c in table.rows[0] if c.strip()]
+        guess = _header_guess(table.rows)
+        found = [c for c in table.rows[guess] if c.strip()] if table.rows else []
         raise UnreadableFile(
-            "No column is recognisable as the serial number. Columns found: "
-            + ", ".join(f"“{c}”" for c in found[:30])
-            + ". Name the serial column Serial, Serial No, S/N, SN, IMEI or MAC, and upload again.",
-            code="no_serial_column", details={"columns": found[:100], "sheets": table.sheets,
-                                              "sheet": table.sheet})
+            "No column is recognisable as the serial number: no header row with a serial column "
+            f"(Serial, S/N, IMEI, MAC, Nº de serie, Seriennr., N° de série, ...) in the first {HEADER_SEARCH_ROWS} "
+            "rows. Columns found: " + ", ".join(f"“{c}”" for c in found[:30])
+            + ". Pick the header row and the serial column on the preview (the file's first rows are shown "
+            "as they are; nothing is saved), or rename the serial column and upload again.",
+            code="no_serial_column",
+            details={"columns": found[:100], "sheets": table.sheets, "sheet": table.sheet,
+                     "header_row": guess, "rows": _raw_sample(table.rows)},
+            table=table)
     return table
+
+
+def _hint_columns(hint: dict | None) -> dict:
+    """``{field: header}`` from a mapping in either form (see :func:`read_table`)."""
+    if not hint or not isinstance(hint, dict):
+        return {}
+    columns = hint.get("columns") if "columns" in hint else hint
+    if not isinstance(columns, dict):
+        return {}
+    return {k: v for k, v in columns.items() if k in FIELDS and (v is None or isinstance(v, str | int))}
+
+
+def _one_line_of_serials(table: Table) -> bool:
+    """A file that is one line of many separated values and no header: one serial per value."""
+    lines = [r for r in table.rows if any(c.strip(EDGE_CHARACTERS) for c in r)]
+    if len(lines) != 1 or len(lines[0]) < ONE_LINE_MIN_VALUES:
+        return False
+    values = lines[0]
+    while values and not values[-1].strip(EDGE_CHARACTERS):
+        values = values[:-1]  # a trailing separator
+    table.rows = [[v] for v in values]
+    table.row_numbers = list(range(1, len(values) + 1))
+    table.one_line = True
+    return True
+
+
+def _raw_sample(rows: list[list[str]], count: int = 10) -> list[list[str]]:
+    """The first rows as they are, cut to a size that fits in an error answer."""
+    return [[c[:100] for c in r[:30]] for r in rows[:count]]
 
 
 def _width(rows: list[list[str]]) -> int:
     return max((len([c for c in r if c.strip()]) for r in rows[:HEADER_SEARCH_ROWS * 2]), default=0)
 
 
+def _header_guess(rows: list[list[str]]) -> int:
+    """For a file without a recognisable serial header: the row most like a header (the
+    most recognised header words, else the first of the widest rows)."""
+    best, best_score = 0, (-1, -1)
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = (_header_score(row), len([c for c in row if c.strip()]))
+        if score > best_score:
+            best, best_score = index, score
+    return best
+
+
+_ACCENTS = re.compile(r"[\u0300-\u036f]")
+_HEADER_NOISE = re.compile(r"[\s._\-:()\[\]'’]")
+
+
 def normalise_header(header: str) -> str:
-    text = unicodedata.normalize("NFKC", header or "").strip(EDGE_CHARACTERS).lower()
-    return re.sub(r"[\s._\-:()\[\]]", "", text)
+    """A header as compared: lower-case, no accents, no spaces or punctuation, º/° as "o"
+    (so "Nº de série", "N° de serie" and "no. de serie" are one spelling)."""
+    text = unicodedata.normalize("NFKD", header or "").strip(EDGE_CHARACTERS).lower()
+    text = _ACCENTS.sub("", text).replace("°", "o").replace("ß", "ss")
+    return _HEADER_NOISE.sub("", text)
 
 
 _HEADER_INDEX: dict[str, str] = {}
+_OTHER_HEADERS: set[str] = set()
+_IMEI_KEYS: set[str] = set()
+_MAC_KEYS: set[str] = set()
 
 
-def header_field(header: str) -> str | None:
-    """What a header says its column holds (None: not recognised)."""
+def _header_index() -> dict[str, str]:
     if not _HEADER_INDEX:
         for name, words in HEADER_WORDS.items():
             for word in words:
                 _HEADER_INDEX.setdefault(normalise_header(word), name)
-    return _HEADER_INDEX.get(normalise_header(header))
+        _OTHER_HEADERS.update(normalise_header(w) for w in OTHER_HEADER_WORDS)
+        _IMEI_KEYS.update(normalise_header(w) for w in _IMEI_WORDS)
+        _MAC_KEYS.update(normalise_header(w) for w in _MAC_WORDS)
+    return _HEADER_INDEX
+
+
+def header_field(header: str) -> str | None:
+    """What a header says its column holds (None: not recognised)."""
+    if not header or len(header) > 100:
+        return None
+    return _header_index().get(normalise_header(header))
 
 
 def header_serial_kind(header: str) -> str:
+    _header_index()
     key = normalise_header(header)
-    if key.startswith("imei"):
+    if key in _IMEI_KEYS or key.startswith("imei"):
         return "imei"
-    if key.startswith("mac"):
+    if key in _MAC_KEYS or key.startswith("mac"):
         return "mac"
     return "any"
 
 
+def _header_score(row: list[str]) -> int:
+    """How many cells of a row are header words (of a field or not)."""
+    index = _header_index()
+    score = 0
+    for cell in row[:200]:
+        if cell and len(cell) <= 100:
+            key = normalise_header(cell)
+            if key in index or key in _OTHER_HEADERS:
+                score += 1
+    return score
+
+
 def find_header_row(rows: list[list[str]], *, extra_serial_headers: tuple[str, ...] = ()) -> int | None:
-    """The first of the top rows that has a serial header."""
+    """The header row: of the top rows with a serial header, the one with the most
+    header words (so a title row such as "Serial numbers" above the real header row
+    "Serial | SKU | Cost" is passed over); the first of them on a tie."""
+    best, best_score = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        for cell in row:
+        has_serial = False
+        for cell in row[:200]:
             if header_field(cell) == "serial" or (
                     extra_serial_headers and normalise_header(cell) in extra_serial_headers):
-                return index
-    return None
+                has_serial = True
+                break
+        if has_serial:
+            score = max(_header_score(row), 1)
+            if score > best_score:
+                best, best_score = index, score
+    return best
 
 
-def recognise_columns(headers: list[str]) -> Mapping:
-    """The mapping read from the headers; the first header of each kind wins."""
+def _own_columns(headers: list[str]) -> dict[str, int]:
+    """What the headers themselves say, the first header of each kind winning."""
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
         name = header_field(header)
@@ -459,8 +914,174 @@ def recognise_columns(headers: list[str]) -> Mapping:
             columns[name] = index
     if "serial" not in columns and len(headers) == 1:
         columns["serial"] = 0  # one serial per line
+    return columns
+
+
+def recognise_columns(headers: list[str]) -> Mapping:
+    """The mapping read from the headers; the first header of each kind wins. An article
+    column with no SKU column is read as the SKU too."""
+    columns = _own_columns(headers)
+    if "article" in columns and "sku" not in columns:
+        columns["sku"] = columns["article"]
     kind = header_serial_kind(headers[columns["serial"]]) if "serial" in columns else "any"
     return Mapping(columns=columns, serial_kind=kind)
+
+
+@dataclass
+class MappingNote:
+    """How one field's column was decided, for the preview.
+
+    ``source``: ``file`` (the file's own header), ``remembered`` (the supplier's
+    remembered mapping, where the file's header did not decide), ``file_over_remembered``
+    (the file's header disagreed with the remembered mapping and won),
+    ``remembered_missing`` (the remembered column is not in this file), ``explicit``
+    (the receiver's or the API's choice), ``article_as_sku`` (no SKU column: the article
+    number is read as the SKU).
+    """
+
+    field: str
+    source: str
+    header: str | None
+    message: str
+    remembered: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "source": self.source, "header": self.header, "message": self.message,
+                "remembered": self.remembered}
+
+
+class Resolution(tuple):
+    """``(mapping, notes)`` from :func:`resolve_mapping`, also by name."""
+
+    __slots__ = ()
+
+    def __new__(cls, mapping: Mapping, notes: list[MappingNote]):
+        return super().__new__(cls, (mapping, notes))
+
+    @property
+    def mapping(self) -> Mapping:
+        return self[0]
+
+    @property
+    def notes(self) -> list[MappingNote]:
+        return self[1]
+
+    @property
+    def disagreements(self) -> list[MappingNote]:
+        """The notes the preview must show: where the file overrode the remembered mapping."""
+        return [n for n in self[1] if n.source in ("file_over_remembered", "remembered_missing")]
+
+
+def _column_of(value, headers: list[str], keys: list[str]) -> int | None:
+    """A column named by header text (compared normalised) or by 0-based index."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < len(headers) else None
+    if isinstance(value, str) and value.strip():
+        key = normalise_header(value)
+        if key in keys:
+            return keys.index(key)
+        match = re.fullmatch(r"column(\d+)", key)  # the preview's name for a column without a header
+        if match and 0 < int(match.group(1)) <= len(headers):
+            return int(match.group(1)) - 1
+    return None
+
+
+def resolve_mapping(headers: list[str], *, remembered: dict | None = None,
+                    explicit: dict | None = None) -> Resolution:
+    """Decide which column holds what, and say how (issue 11.1).
+
+    - ``explicit`` (the receiver's choice on the preview, or ``mapping`` on the API/CLI;
+      ``{"columns": {field: header}, "serial_kind": ...}`` or ``{field: header}``,
+      a header by its text or a 0-based column index) decides every field it names; a
+      field named with ``None``/``""`` is deliberately not mapped. A named header that is
+      not in the file is refused (``unknown_column``).
+    - the file's own headers decide every other field they recognise;
+    - ``remembered`` (the supplier's last mapping, same forms) is only a suggestion for
+      the fields the file's headers do not decide; where the file's header disagrees,
+      the file wins and a note says so.
+    - an article column with no SKU column is read as the SKU too.
+
+    Returns ``(mapping, notes)``. Raises :class:`UnreadableFile` ``no_serial_column``
+    when no column is the serial (the receiver then picks it on the preview).
+    """
+    keys = [normalise_header(h) for h in headers]
+    notes: list[MappingNote] = []
+    columns: dict[str, int] = {}
+    taken: set[int] = set()
+    chosen = _hint_columns(explicit)
+    kind = None
+    if explicit and isinstance(explicit, dict) and explicit.get("serial_kind") in SERIAL_KINDS:
+        kind = explicit["serial_kind"]
+    for name, value in chosen.items():
+        if value is None or value == "":
+            continue
+        index = _column_of(value, headers, keys)
+        if index is None:
+            raise UnreadableFile(
+                f"The mapping names the column “{value}” for {FIELD_LABELS[name]}, but the file has no such "
+                f"column. Its columns are: {', '.join(f'“{h}”' for h in headers[:30])}.",
+                code="unknown_column", details={"field": name, "column": str(value), "columns": headers[:100]})
+        columns[name] = index
+        taken.add(index)
+        notes.append(MappingNote(name, "explicit", headers[index], f"{FIELD_LABELS[name]}: “{headers[index]}”, "
+                                 "as chosen."))
+    own = _own_columns(headers)
+    suggested = _hint_columns(remembered)
+    for name in FIELDS:
+        if name in chosen:
+            continue
+        file_index = own.get(name)
+        hint = suggested.get(name)
+        hint_index = _column_of(hint, headers, keys) if hint not in (None, "") else None
+        if file_index is not None and file_index not in taken:
+            columns[name] = file_index
+            taken.add(file_index)
+            if hint_index is not None and hint_index != file_index:
+                notes.append(MappingNote(
+                    name, "file_over_remembered", headers[file_index],
+                    f"{FIELD_LABELS[name]}: this file's header “{headers[file_index]}” is used, not the column "
+                    f"“{hint}” remembered for this supplier.", remembered=str(hint)))
+            else:
+                notes.append(MappingNote(name, "file", headers[file_index],
+                                         f"{FIELD_LABELS[name]}: “{headers[file_index]}” (the file's header)."))
+        elif hint_index is not None and hint_index not in taken and _field_of(hint_index, own) in (None, name):
+            columns[name] = hint_index
+            taken.add(hint_index)
+            notes.append(MappingNote(name, "remembered", headers[hint_index],
+                                     f"{FIELD_LABELS[name]}: “{headers[hint_index]}”, as remembered for this "
+                                     "supplier.", remembered=str(hint)))
+        elif hint not in (None, ""):
+            notes.append(MappingNote(
+                name, "remembered_missing", None,
+                f"{FIELD_LABELS[name]}: the column “{hint}” remembered for this supplier is not in this file"
+                + (" (or this file's header uses it for something else)." if hint_index is not None else "."),
+                remembered=str(hint)))
+    if "article" in columns and "sku" not in columns and "sku" not in chosen:
+        columns["sku"] = columns["article"]
+        notes.append(MappingNote("sku", "article_as_sku", headers[columns["article"]],
+                                 f"SKU: no SKU column, the article number “{headers[columns['article']]}” is "
+                                 "read as the SKU."))
+    if "serial" not in columns:
+        raise UnreadableFile(
+            "No column is mapped to the serial number. Pick the serial column (and the header row, if it is "
+            "not the one shown) on the preview. Columns found: " + ", ".join(f"“{h}”" for h in headers[:30]) + ".",
+            code="no_serial_column", details={"columns": headers[:100]})
+    if kind is None:
+        kind = header_serial_kind(headers[columns["serial"]])
+        remembered_kind = remembered.get("serial_kind") if isinstance(remembered, dict) else None
+        if kind == "any" and remembered_kind in SERIAL_KINDS and suggested.get("serial") not in (None, "") and \
+                _column_of(suggested["serial"], headers, keys) == columns["serial"]:
+            kind = remembered_kind
+    return Resolution(Mapping(columns=columns, serial_kind=kind), notes)
+
+
+def _field_of(index: int, columns: dict[str, int]) -> str | None:
+    for name, i in columns.items():
+        if i == index:
+            return name
+    return None
 
 
 # --- checking rows --------------------------------------------------------------
@@ -566,7 +1187,11 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
     plain = _PLAIN_SERIAL.fullmatch if kind == "any" else (lambda _: None)
     placeholders = PLACEHOLDERS
     cost_cache: dict[str, Decimal | None] = {}
+    article_col = mapping.columns.get("article")
     out = Checked(serial_header=serial_header, sku_header=sku_header)
+    if article_col is not None and article_col < len(headers):
+        out.article_header = headers[article_col]
+    articles = out.articles
     errors = out.errors
     first_row_of: dict[str, int] = {}
     rows = table.rows
@@ -615,4 +1240,7 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
         out.keys.append(key)
         out.skus.append(sku)
         out.costs.append(cost)
+        if article_col is not None:
+            articles.append((row[article_col] if article_col < len(row) else "").strip(EDGE_CHARACTERS).upper()
+                            or None)
     return out

@@ -92,7 +92,7 @@ def test_a_remembered_mapping_finds_an_unusual_serial_header():
 
 @pytest.mark.parametrize("header,field", [
     ("Serial", "serial"), ("serial no.", "serial"), ("S/N", "serial"), ("SN", "serial"), ("IMEI", "serial"),
-    ("MAC Address", "serial"), ("SKU", "sku"), ("Part Number", "sku"), ("Item", "sku"), ("Article", "sku"),
+    ("MAC Address", "serial"), ("SKU", "sku"), ("Part Number", "sku"), ("Item", "sku"), ("Article", "article"),
     ("Model", "sku"), ("Description", "description"), ("Unit cost", "cost"), ("PO", "po"),
     ("Carton", "carton"), ("Pallet", "carton"), ("Qty", None)])
 def test_headers_are_recognised(header, field):
