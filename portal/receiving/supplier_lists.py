@@ -370,7 +370,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
     """The delimiter that splits the sample lines into the most consistent
     number of columns (more than one); None for one value per line."""
     best, best_score = None, (0.0, 0)
-    sample = [line for line in lines if line.strip()][:60]
+    sample = [line[:10_000] for line in lines if line.strip()][:60]  # a very long line says enough early
     if not sample:
         return None
     for delimiter in DELIMITERS:
@@ -411,11 +411,15 @@ def read_text(raw: bytes) -> Table:
         rows = [[line] for line in body.read().splitlines()]
         kind = "text"
     else:
-        reader = csv.reader(body, delimiter=delimiter)
+        rows = []
         try:
-            rows = list(reader)
+            rows.extend(csv.reader(body, delimiter=delimiter))
         except csv.Error as error:
-            line = reader.line_num + skip
+            # the value that is too long starts on the line after the last row read
+            again = csv.reader(io.StringIO(text), delimiter=delimiter)
+            for _ in range(len(rows) + skip):
+                next(again)
+            line = again.line_num + 1
             raise UnreadableFile(
                 f"Line {line} of this file holds a value of more than {csv.field_size_limit():,} characters, "
                 "which no serial list has: most often a quote mark (\") opens a value and is never closed. "
