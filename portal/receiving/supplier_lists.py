@@ -378,10 +378,14 @@ def sniff_delimiter(lines: list[str]) -> str | None:
             counts = [len(r) for r in csv.reader(sample, delimiter=delimiter)]
         except csv.Error:  # e.g. a field over the csv module's limit when cut at the wrong character
             continue
-        common, times = Counter(counts).most_common(1)[0]
-        if common < 2:
+        # title rows above the header have fewer columns: the most common count of
+        # several columns must cover at least half the lines
+        multi = [c for c in counts if c >= 2]
+        if not multi:
             continue
-        # later lines matter more: title rows above the header have fewer columns
+        common, times = Counter(multi).most_common(1)[0]
+        if times * 2 < len(counts):
+            continue
         score = (times / len(counts), common)
         if score > best_score:
             best, best_score = delimiter, score
