@@ -774,7 +774,7 @@ def read_table(raw: bytes, *, file_name: str = "", sheet: str | None = None,
     hint = _hint_columns(mapping_hint)
     extra = (normalise_header(hint["serial"]),) if hint.get("serial") else ()
     table.header_index = find_header_row(table.rows, extra_serial_headers=extra)
-    if table.header_index is None and table.kind == "csv" and _one_line_of_serials(table):
+    if table.kind == "csv" and _one_line_of_serials(table):
         return table
     if table.header_index is None and _width(table.rows) > 1:
         guess = _header_guess(table.rows)
@@ -803,15 +803,22 @@ def _hint_columns(hint: dict | None) -> dict:
 
 
 def _one_line_of_serials(table: Table) -> bool:
-    """A file that is one line of many separated values and no header: one serial per value."""
-    lines = [r for r in table.rows if any(c.strip(EDGE_CHARACTERS) for c in r)]
+    """A file that is one line of many separated values, with no header or a header of
+    one cell (e.g. "Serial") above it: one serial per value, numbered by position."""
+    header = table.header_index
+    if header is not None and len([c for c in table.rows[header] if c.strip(EDGE_CHARACTERS)]) != 1:
+        return False
+    start = 0 if header is None else header + 1
+    lines = [r for r in table.rows[start:] if any(c.strip(EDGE_CHARACTERS) for c in r)]
     if len(lines) != 1 or len(lines[0]) < ONE_LINE_MIN_VALUES:
         return False
     values = lines[0]
     while values and not values[-1].strip(EDGE_CHARACTERS):
         values = values[:-1]  # a trailing separator
-    table.rows = [[v] for v in values]
-    table.row_numbers = list(range(1, len(values) + 1))
+    head = [] if header is None else [[c for c in table.rows[header] if c.strip(EDGE_CHARACTERS)]]
+    table.rows = head + [[v] for v in values]
+    table.row_numbers = [0] * len(head) + list(range(1, len(values) + 1))
+    table.header_index = 0 if head else None
     table.one_line = True
     return True
 

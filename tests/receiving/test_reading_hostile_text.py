@@ -50,6 +50,16 @@ def test_15000_serials_on_one_line_are_read_as_15000_serials(separator):
     assert [(e.row, e.code) for e in checked.errors] == [(4, "duplicate_in_file")]
 
 
+def test_one_line_of_serials_under_a_one_cell_header_is_read_whole():
+    serials = [f"SN{i:05d}" for i in range(500)]
+    table, checked = read_and_check(("Serial\n" + ",".join(serials) + "\n").encode())
+    assert table.one_line and table.headers == ["Serial"]
+    assert checked.serials == serials and checked.row_numbers[-1] == 500
+    # a real header of several columns above one long row is a normal (wide) file
+    table, checked = read_and_check(("Serial,SKU\n" + ",".join(serials) + "\n").encode())
+    assert not table.one_line and checked.serials == ["SN00000"]
+
+
 def test_one_short_line_without_a_header_is_still_no_serial_column():
     with pytest.raises(lists.UnreadableFile) as refused:
         lists.read_table(b"SN-1,P-1,10.00\n")
