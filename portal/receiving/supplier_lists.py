@@ -552,11 +552,13 @@ def check_workbook_package(raw: bytes, *, deadline: float | None = None) -> None
         if part.is_dir():
             continue
         name = part.filename.lower()
+        # the workbook's relationships may point a sheet at any part, whatever its name:
+        # every part is searched for a DTD and bounded as if it were a sheet
         is_xml = name.endswith((".xml", ".rels", ".vml"))
         is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
         is_strings = name.startswith("xl/sharedstrings")
         limit = MAX_XLSX_UNCOMPRESSED if (is_sheet or is_strings or not is_xml) else MAX_XLSX_PART
-        extent = _SheetExtent() if is_sheet else None
+        extent = _SheetExtent()
         strings = 0
         counting = copy.copy(part)
         # let the stdlib reader run past the declared size, so a lying directory is caught here
@@ -576,29 +578,26 @@ def check_workbook_package(raw: bytes, *, deadline: float | None = None) -> None
                     if size > limit or total + size > MAX_XLSX_UNCOMPRESSED:
                         raise _too_large(f"This workbook's part “{part.filename}” is larger once unpacked than "
                                          "is read.")
-                    if is_xml:
-                        if size == len(chunk) and (chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or chunk[:1] == b"\x00"
-                                                   or chunk[1:2] == b"\x00"):
-                            raise UnreadableFile(
-                                f"This Excel file's part “{part.filename}” is UTF-16 XML, which Excel never "
-                                f"writes. {ACCEPTED}", code="corrupt_workbook")
-                        data = carry + chunk
-                        cut = data.rfind(b"<")
-                        if cut <= 0 or len(data) - cut > 65536:
-                            body, carry = data, b""
-                        else:
-                            body, carry = data[:cut], data[cut:]
-                        _refuse_dtd(body, part.filename)
-                        if extent is not None:
-                            extent.feed(body)
-                        if is_strings:
-                            strings += _count_tags(body, _SHARED_STRING_TAGS)
+                    if size == len(chunk) and (chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or chunk[:4] in (
+                            b"<\x00?\x00", b"\x00<\x00?") or (is_xml and b"\x00" in chunk[:2])):
+                        raise UnreadableFile(
+                            f"This Excel file's part “{part.filename}” is UTF-16 XML, which Excel never "
+                            f"writes. {ACCEPTED}", code="corrupt_workbook")
+                    data = carry + chunk
+                    cut = data.rfind(b"<")
+                    if cut <= 0 or len(data) - cut > 65536:
+                        body, carry = data, b""
+                    else:
+                        body, carry = data[:cut], data[cut:]
+                    _refuse_dtd(body, part.filename)
+                    extent.feed(body)
+                    if is_strings:
+                        strings += _count_tags(body, _SHARED_STRING_TAGS)
                     if time.monotonic() > deadline:
                         raise _timeout()
             if carry:
                 _refuse_dtd(carry, part.filename)
-                if extent is not None:
-                    extent.feed(carry)
+                extent.feed(carry)
                 if is_strings:
                     strings += _count_tags(carry, _SHARED_STRING_TAGS)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError,
@@ -612,8 +611,7 @@ def check_workbook_package(raw: bytes, *, deadline: float | None = None) -> None
         if strings > MAX_XLSX_CELLS:
             raise _too_large(f"This workbook holds {strings:,} shared strings; at most {MAX_XLSX_CELLS:,} "
                              "cells are read.", code="sheet_too_large")
-        if extent is not None:
-            _check_extent(extent, part.filename)
+        _check_extent(extent, part.filename)
 
 
 def _refuse_dtd(data: bytes, part: str) -> None:

@@ -66,17 +66,20 @@ def sheet_xml(rows: list[str], *, head: str = "", prolog: str = "") -> str:
     return start + head + "<sheetData>" + "".join(rows) + "</sheetData></worksheet>"
 
 
-def workbook_bytes(sheet: str, *, extra: dict[str, str] | None = None) -> bytes:
-    """A minimal valid XLSX with one sheet "Sheet1" whose part is ``sheet``."""
+def workbook_bytes(sheet: str, *, extra: dict[str, str] | None = None,
+                   sheet_part: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """A minimal valid XLSX with one sheet "Sheet1" whose part is ``sheet``, stored as
+    ``sheet_part`` (the relationships point there, whatever its name)."""
     import zipfile
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.replace("/xl/worksheets/sheet1.xml", "/" + sheet_part))
         archive.writestr("_rels/.rels", _RELS)
         archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        archive.writestr("xl/_rels/workbook.xml.rels",
+                         _WORKBOOK_RELS.replace('Target="worksheets/sheet1.xml"', f'Target="/{sheet_part}"'))
+        archive.writestr(sheet_part, sheet)
         for name, text in (extra or {}).items():
             archive.writestr(name, text)
     return out.getvalue()

@@ -85,6 +85,18 @@ def test_two_cells_far_apart_are_refused_before_the_reader_allocates_the_area_be
     assert answer["seconds"] < SECONDS and answer["megabytes"] < MEGABYTES
 
 
+def test_a_sheet_stored_under_another_part_name_is_bounded_too():
+    # the relationships may point the sheet at any part: here an "image"
+    cells = ("sheet_xml(['<row r=\"1\">' + inline_cell('A1', 'Serial') + '</row>', "
+             "'<row r=\"1048576\">' + inline_cell('XFD1048576', 'x') + '</row>'])")
+    answer = _refusal_in_child(f"workbook_bytes({cells}, sheet_part='xl/media/image1.png')")
+    assert answer["code"] == "sheet_too_large"
+    # and a normal sheet there is read
+    sheet = sheet_xml([f'<row r="1">{inline_cell("A1", "Serial")}</row>',
+                       f'<row r="2">{inline_cell("A2", "S1")}</row>'])
+    assert lists.read_table(workbook_bytes(sheet, sheet_part="xl/media/image1.png")).rows == [["Serial"], ["S1"]]
+
+
 def test_cells_without_references_count_towards_the_bounds():
     # a cell without r="..." sits after the previous one: 1,001 of them reach column 1,001
     row = '<row><c t="inlineStr"><is><t>Serial</t></is></c>' + "<c><v>1</v></c>" * 1000 + "</row>"
