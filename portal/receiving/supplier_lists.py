@@ -591,15 +591,13 @@ def check_workbook_package(raw: bytes, *, deadline: float | None = None) -> None
                         body, carry = data[:cut], data[cut:]
                     _refuse_dtd(body, part.filename)
                     extent.feed(body)
-                    if is_strings:
-                        strings += _count_tags(body, _SHARED_STRING_TAGS)
+                    strings += _count_tags(body, _SHARED_STRING_TAGS)  # shared strings may be any part
                     if time.monotonic() > deadline:
                         raise _timeout()
             if carry:
                 _refuse_dtd(carry, part.filename)
                 extent.feed(carry)
-                if is_strings:
-                    strings += _count_tags(carry, _SHARED_STRING_TAGS)
+                strings += _count_tags(carry, _SHARED_STRING_TAGS)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError,
                 ValueError) as error:
             raise UnreadableFile(f"This Excel file is damaged and cannot be read ({error}). {ACCEPTED}",
