@@ -4,9 +4,13 @@ A supplier's file goes through three steps here:
 
 1. :func:`read_table` decodes the bytes (CSV/text in UTF-8, UTF-16 or cp1252,
    or an XLSX workbook) into a :class:`Table`: every row as a list of strings,
-   with the header row found (it need not be the first).
-2. :func:`recognise_columns` maps the headers to what they hold (serial, SKU,
-   cost, ...), or a :class:`Mapping` chosen by the receiver is used.
+   with the header row found below any title rows (or the one the receiver picked).
+   Workbooks are bounded before they are read (:func:`check_workbook_package`).
+   Whatever is wrong with a file is an :class:`UnreadableFile` with a ``code``.
+2. :func:`resolve_mapping` decides which column holds what (serial, SKU, the
+   supplier's article number, cost, ...): the receiver's explicit choice, else the
+   file's own headers, else the supplier's remembered mapping, with notes saying
+   which (:func:`recognise_columns` is the headers-only reading).
 3. :func:`check_rows` checks every row and returns a :class:`Checked` list:
    the valid rows, column by column, and the errors found in the file itself.
 
@@ -202,10 +206,18 @@ class Table:
 
     @property
     def headers(self) -> list[str]:
+        """The header row's cells; a blank header, or a column past the header row's end
+        that the first rows use (up to 200), is named "Column N", so every column can be
+        mapped."""
         if self.header_index is None:
             width = max((len(r) for r in self.rows[:50]), default=1)
             return [f"Column {i + 1}" for i in range(width)]
-        return list(self.rows[self.header_index])
+        row = self.rows[self.header_index]
+        start = self.header_index + 1
+        width = max((len(r) for r in self.rows[start:start + 50]), default=0)
+        width = max(len(row), min(width, 200))
+        return [row[i] if i < len(row) and row[i].strip(EDGE_CHARACTERS) else f"Column {i + 1}"
+                for i in range(width)]
 
     @property
     def data_start(self) -> int:

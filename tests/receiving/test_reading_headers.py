@@ -130,3 +130,13 @@ def test_an_article_column_beside_a_sku_column_is_its_own():
     assert checked.skus == ["P-1"] and checked.articles == ["AB-77"]
     checked.keep([False])
     assert checked.articles == [] and checked.serials == []
+
+
+def test_blank_headers_and_columns_past_the_header_row_can_be_mapped():
+    rows = [["Serial", "", "SKU"], ["SN-1", "x", "P-1", "10.00"], ["SN-2", "y", "P-1", "11.00"]]
+    raw = csv_bytes(rows, delimiter=";")
+    table = lists.read_table(raw)
+    assert table.headers == ["Serial", "Column 2", "SKU", "Column 4"]
+    mapping, _ = lists.resolve_mapping(table.headers, explicit={"cost": "Column 4"})
+    checked = lists.check_rows(table, mapping)
+    assert [str(c) for c in checked.costs] == ["10.00", "11.00"]
