@@ -1,0 +1,58 @@
+"""Every page each role can open, over the demo warehouse, at 360 px and at
+1280 px: no axe-core violation (issue 12.11), no sideways scrolling at 360 px
+and touch targets of at least 44 px (issue 12.6). Scan pages and the device
+check are measured by the scanning tests; they are in the axe run here."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+HANDHELD = {"width": 360, "height": 740}
+DESK = {"width": 1280, "height": 900}
+SCAN_PAGES = ("scan ", "device check")
+#: What a finger must hit: the top bar, pagers, a table's own actions, tabs.
+TARGETS = ("header a, header button, nav a, nav button, .pager a, td.actions a, td.actions button, "
+           ".catalog-tabs a, .task")
+MIN_TARGET = 44
+
+
+def _open_pages(page, demo, role):
+    """Each page the role may open (403s skipped), as (name, response status)."""
+    demo.log_in(page, role)
+    for name, path in demo.pages.items():
+        response = page.goto(demo.url + path)
+        if response.status == 403:
+            continue
+        yield name
+
+
+def _small_targets(page) -> list[str]:
+    return page.evaluate(
+        """([selector, min]) => Array.from(document.querySelectorAll(selector))
+            .filter(e => e.offsetParent !== null && !e.closest(".visually-hidden"))
+            .map(e => [e, e.getBoundingClientRect()])
+            .filter(([e, r]) => r.width < min - 0.5 || r.height < min - 0.5)
+            .map(([e, r]) => `"${e.textContent.trim().replace(/\\s+/g, " ").slice(0, 30)}" ` +
+                             `${Math.round(r.width)}x${Math.round(r.height)}`)""",
+        [TARGETS, MIN_TARGET],
+    )
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "receiver", "operator"])
+def test_every_page_fits_360_px_with_big_targets_and_no_axe_violations(page, demo_server, axe, role):
+    problems = []
+    seen = []
+    for name in _open_pages(page, demo_server, role):
+        seen.append(name)
+        page.set_viewport_size(HANDHELD)
+        problems += [f"{name} at 360 px: axe {v}" for v in axe(page)]
+        if not name.startswith(SCAN_PAGES):
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > HANDHELD["width"]:
+                problems.append(f"{name}: {width} px wide")
+            problems += [f"{name}: target {t}" for t in _small_targets(page)]
+        page.set_viewport_size(DESK)
+        problems += [f"{name} at 1280 px: axe {v}" for v in axe(page)]
+    assert "home" in seen and "item in a bin" in seen
+    if problems:
+        pytest.fail(f"{len(problems)} problems for the {role}:\n" + "\n".join(problems), pytrace=False)
