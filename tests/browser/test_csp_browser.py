@@ -3,29 +3,12 @@
 error, a page error or a CSP violation; these tests walk the swaps that
 once broke it."""
 
-import io
-import re
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.items.receipts import open_receipt_url
+
 pytestmark = pytest.mark.browser
-
-HX = {"HX-Request": "true"}
-
-
-def _receipt_url(client) -> str:
-    """An open receipt of three listed serials, made through the receiving desk."""
-    listed = b"serial,sku\nSN-1,PHONE-1\nSN-2,PHONE-1\nSN-3,PHONE-1\n"
-    staged = client.post(
-        "/receiving/uploads", headers=HX, content_type="multipart/form-data",
-        data={"supplier": "ACME", "warehouse": "MAIN", "reference": "PO-77", "product": "PHONE-1",
-              "condition": "regular", "ownership": "owned", "file": (io.BytesIO(listed), "list.csv")},
-    )
-    staged_id = re.search(r"/receiving/uploads/(\d+)/commit", staged.get_data(as_text=True)).group(1)
-    done = client.post(f"/receiving/uploads/{staged_id}/commit", data={"expected_invalid": "0"}, headers=HX)
-    return done.headers["HX-Redirect"]
-
 
 def test_adding_unexpected_serials_keeps_the_csp(page, live_server, client_as, make_supplier,
                                                  make_warehouse, make_product, browser_login):
@@ -34,7 +17,7 @@ def test_adding_unexpected_serials_keeps_the_csp(page, live_server, client_as, m
     make_product(sku="PHONE-1")
     make_product(sku="PHONE-2")
     desk = client_as("receiver")
-    url = _receipt_url(desk)
+    url = open_receipt_url(desk)
     browser_login(page, live_server, desk.user)
     page.goto(live_server + url)
     for serial in ("EXTRA-1", "EXTRA-2"):
