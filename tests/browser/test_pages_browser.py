@@ -3,6 +3,8 @@
 and touch targets of at least 44 px (issue 12.6). Scan pages and the device
 check are measured by the scanning tests; they are in the axe run here."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -83,3 +85,24 @@ def test_scan_log_with_an_undone_scan_has_no_axe_violations(page, live_server, a
     page.click("#undo-button")
     expect(page.locator("#scan-log .scan-undone")).to_have_count(1)
     assert axe(page) == []
+
+
+def test_a_receiver_opens_a_receipt_from_its_home_row_and_an_item_leads_to_its_bin(page, demo_server):
+    """Issue 12.10 at 360 px: a tap anywhere on a home receipt row opens the
+    receipt; the item page's bin is a link to that bin."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size(HANDHELD)
+    demo_server.log_in(page, "receiver")
+    row = page.locator("section.receipts tr.linked-row").first
+    reference = row.locator("a").inner_text()
+    box = row.locator('td[data-label="Expected"]').bounding_box()
+    page.mouse.click(box["x"] + 5, box["y"] + box["height"] / 2)  # not on the link text
+    page.wait_for_url("**/receiving/receipts/*")
+    expect(page.locator("h1")).to_contain_text(reference)
+
+    page.goto(demo_server.url + demo_server.pages["item in a bin"])
+    expect(page.locator("[data-in-bin]")).to_contain_text(re.compile(r"^in \S+ for [\d,]+ days?"))
+    bin_code = page.locator("[data-in-bin] a").inner_text()
+    page.locator("[data-in-bin] a").click()
+    expect(page.locator("#bins-table td.code")).to_contain_text([bin_code])
