@@ -13,7 +13,7 @@ HANDHELD = {"width": 360, "height": 740}
 DESK = {"width": 1280, "height": 900}
 SCAN_PAGES = ("scan ", "device check")
 #: What a finger must hit: the top bar, pagers, a table's own actions, tabs.
-TARGETS = ("header a, header button, nav a, nav button, .pager a, td.actions a, td.actions button, "
+TARGETS = ("header a, header button, nav a, nav button, .pager a, td.row-actions a, td button, "
            ".catalog-tabs a, .task")
 MIN_TARGET = 44
 
@@ -58,33 +58,6 @@ def test_every_page_fits_360_px_with_big_targets_and_no_axe_violations(page, dem
     assert "home" in seen and "item in a bin" in seen
     if problems:
         pytest.fail(f"{len(problems)} problems for the {role}:\n" + "\n".join(problems), pytrace=False)
-
-
-def test_scan_log_with_an_undone_scan_has_no_axe_violations(page, live_server, app, make_user, browser_login,
-                                                             axe):
-    """Undone rows were drawn at 55 % opacity: 3.64:1, under the 4.5:1 text needs."""
-    from playwright.sync_api import expect
-
-    from portal.extensions import db
-    from tests import factories
-
-    with app.app_context():
-        warehouse = factories.warehouse(db.session, code="WH1")
-        factories.bin_(db.session, warehouse_id=warehouse.id, code="A-01")
-        for serial in ("UNDO-1", "UNDO-2"):
-            factories.item(db.session, serial=serial, status="expected")
-        db.session.commit()
-    browser_login(page, live_server, make_user(role="operator"))
-    page.set_viewport_size(HANDHELD)
-    page.goto(f"{live_server}/scan/put-away")
-    expect(page.locator("#scan-code")).to_be_focused()
-    for code in ("BIN:WH1/A-01", "UNDO-1", "UNDO-2"):
-        page.keyboard.type(code, delay=5)
-        page.keyboard.press("Enter")
-    expect(page.locator("#scan-log .scan-accepted")).to_have_count(3)
-    page.click("#undo-button")
-    expect(page.locator("#scan-log .scan-undone")).to_have_count(1)
-    assert axe(page) == []
 
 
 def test_a_receiver_opens_a_receipt_from_its_home_row_and_an_item_leads_to_its_bin(page, demo_server):
