@@ -9,17 +9,20 @@ from .serials import MAX_SERIAL_LENGTH
 @bp.route("/lookup")
 def lookup():
     """The search box on every page. An exact serial opens its item page;
-    otherwise the page says so and lists partial matches (four characters or more)."""
+    otherwise the page says so and lists partial matches (four characters or
+    more) and, if the text is an order reference, the units of that order."""
     raw = request.args.get("serial", "")
     item = queries.item_by_serial(db.session, raw) if raw.strip() else None
     if item is not None:
         return redirect(url_for("items.detail", serial=item.serial))
     query = raw.strip()
-    matches = []
+    matches, order = [], []
     if 4 <= len(query) <= MAX_SERIAL_LENGTH:
         matches = db.session.scalars(queries.partial_matches(query)).all()
-    return render_template("items/lookup.html", query=query, matches=matches), (
-        404 if query else 200
+    if 0 < len(query) <= 100:  # an order reference scanned or followed from an item page
+        order = db.session.scalars(queries.order_items(query)).all()
+    return render_template("items/lookup.html", query=query, matches=matches, order=order), (
+        404 if query and not order else 200
     )
 
 
