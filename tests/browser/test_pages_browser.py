@@ -18,14 +18,25 @@ TARGETS = ("header a, header button, nav a, nav button, .pager a, td.row-actions
 MIN_TARGET = 44
 
 
+#: Links to whole pages from the navigation and the index pages; each must be walked.
+NAVIGATION = "header a, nav a, .catalog-tabs a, .catalog-links a, .report-cards a, .tasks a"
+
+
 def _open_pages(page, demo, role):
-    """Each page the role may open (403s skipped), as (name, response status)."""
+    """Each page the role may open (403s skipped), by name. At the end, every
+    page the navigation links to must have been among them: a new page is
+    walked as soon as it is reachable (add it to tests/browser/conftest.py)."""
     demo.log_in(page, role)
+    walked, linked = set(), set()
     for name, path in demo.pages.items():
         response = page.goto(demo.url + path)
         if response.status == 403:
             continue
+        walked.add(path.split("?")[0])
+        linked.update(page.eval_on_selector_all(
+            NAVIGATION, "links => links.map(a => new URL(a.href).pathname)"))
         yield name
+    assert linked <= walked, f"pages linked from the navigation but not walked: {sorted(linked - walked)}"
 
 
 def _small_targets(page) -> list[str]:
