@@ -10,6 +10,7 @@ Read the database afterwards with ``fresh()``; service tests use ``session``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -303,6 +304,78 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+CSP_WATCH = Path(__file__).parent / "browser" / "csp_watch.js"
+#: Answers the app gives on purpose (a serial not found, a form refused) print
+#: "Failed to load resource: ... status of 4xx" for the document or the htmx
+#: request; a static file that fails is caught from its response instead.
+_EXPECTED_REFUSAL = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+#: Not problems: htmx logs an aborted request (hx-sync="replace" drops the
+#: older of two inline validations) as htmx:sendAbort plus htmx:afterRequest
+#: (a real failure also logs its own htmx:sendError / htmx:responseError /
+#: htmx:timeout, which stays a problem); a test that switches the context
+#: offline sees net::ERR_INTERNET_DISCONNECTED for what it sent meanwhile.
+_NOT_PROBLEMS = re.compile(
+    r"^htmx:(sendAbort|afterRequest), |Failed to load resource: net::ERR_INTERNET_DISCONNECTED"
+)
+_SUBRESOURCES = frozenset({"stylesheet", "script", "image", "font", "media", "manifest"})
+
+
+class BrowserProblems(list):
+    """Console errors, uncaught page errors, CSP violations and failed static
+    files seen by every page of one browser context; the test fails at
+    teardown if any is left. ``allow(pattern)`` accepts the ones a test
+    provokes on purpose (a regular expression, searched)."""
+
+    def __init__(self):
+        super().__init__()
+        self.allowed: list[re.Pattern] = []
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self if not any(a.search(p) for a in self.allowed)]
+
+    def on_console(self, message) -> None:
+        if message.type != "error" or _EXPECTED_REFUSAL.search(message.text) or _NOT_PROBLEMS.search(message.text):
+            return
+        self.append(f"console error: {message.text} ({message.location.get('url', '')})")
+
+    def on_page_error(self, error) -> None:
+        self.append(f"page error: {error.error}")
+
+    def on_response(self, response) -> None:
+        if response.status >= 400 and response.request.resource_type in _SUBRESOURCES:
+            self.append(f"{response.status} for {response.request.resource_type} {response.url}")
+
+
+@pytest.fixture
+def browser_problems():
+    return BrowserProblems()
+
+
+@pytest.fixture
+def context(request, context, browser_problems):
+    """Every Playwright context of the tests watches for console errors, page
+    errors and CSP violations (issue 12.12) and fails the test at teardown.
+
+    The test's server is started before the context so that it stops after
+    the pages are closed (else a request still open, such as the favicon,
+    ends in net::ERR_CONNECTION_RESET)."""
+    for server in ("live_server", "demo_server"):
+        if server in request.fixturenames:
+            request.getfixturevalue(server)
+    context.add_init_script(path=str(CSP_WATCH))
+    context.on("console", browser_problems.on_console)
+    context.on("weberror", browser_problems.on_page_error)
+    context.on("response", browser_problems.on_response)
+    yield context
+    for page in context.pages:
+        page.close()
+    if problems := browser_problems.unexpected():
+        pytest.fail("The browser reported problems:\n  " + "\n  ".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from ..models import (
     Supplier,
     Warehouse,
 )
+from ..receiving.models import UnexpectedItem
 
 #: The order a manager reads statuses in: what we hold first, what left us last.
 STATUS_ORDER = [
@@ -40,17 +41,21 @@ class OpenReceipt:
 
 
 def open_receipts(session: Session, limit: int = 20) -> list[OpenReceipt]:
-    """Open receipts, newest first, with their counts: one grouped query."""
-    arrived = case((SerialItem.status.not_in([ItemStatus.EXPECTED, ItemStatus.MISSING]), 1), else_=0)
-    still_expected = case((SerialItem.status == ItemStatus.EXPECTED, 1), else_=0)
+    """Open receipts, newest first, with their counts as the receipt page
+    counts them (the list's items only; an unexpected extra is not listed,
+    and "expected" is a listed item not received yet): one grouped query."""
+    listed = UnexpectedItem.id.is_(None)
+    arrived = case((listed & SerialItem.status.not_in([ItemStatus.EXPECTED, ItemStatus.MISSING]), 1), else_=0)
+    still_expected = case((listed & (SerialItem.status == ItemStatus.EXPECTED), 1), else_=0)
     counts = (
         select(
             SerialItem.receipt_id,
-            func.count().label("listed"),
+            func.sum(case((listed, 1), else_=0)).label("listed"),
             func.sum(arrived).label("received"),
             func.sum(still_expected).label("expected"),
         )
         .join(Receipt, Receipt.id == SerialItem.receipt_id)
+        .outerjoin(UnexpectedItem, UnexpectedItem.item_id == SerialItem.id)
         .where(Receipt.status == ReceiptStatus.OPEN)
         .group_by(SerialItem.receipt_id)
         .subquery()
@@ -67,7 +72,7 @@ def open_receipts(session: Session, limit: int = 20) -> list[OpenReceipt]:
     ).all()
     return [
         OpenReceipt(id=r[0], reference=r[1], supplier=r[2], warehouse=r[3], created_at=r[4],
-                    listed=r[5] or 0, received=int(r[6] or 0), expected=int(r[7] or 0))
+                    listed=int(r[5] or 0), received=int(r[6] or 0), expected=int(r[7] or 0))
         for r in rows
     ]
 

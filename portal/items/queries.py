@@ -55,3 +55,14 @@ def timeline(item_id: int) -> Select:
 def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(SerialItem.status, func.count()).group_by(SerialItem.status))
     return dict(rows.all())
+
+
+def order_items(order_ref: str, limit: int = 200) -> Select:
+    """The units shipped on one order (its reference exactly, as scanned)."""
+    return (
+        select(SerialItem)
+        .where(SerialItem.order_ref == order_ref.replace("\x00", ""))
+        .options(joinedload(SerialItem.product))
+        .order_by(SerialItem.serial_key)
+        .limit(limit)
+    )

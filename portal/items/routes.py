@@ -1,25 +1,28 @@
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import utcnow
-from . import bp, queries
+from . import ageing, bp, queries
 from .serials import MAX_SERIAL_LENGTH
 
 
 @bp.route("/lookup")
 def lookup():
     """The search box on every page. An exact serial opens its item page;
-    otherwise the page says so and lists partial matches (four characters or more)."""
+    otherwise the page says so and lists partial matches (four characters or
+    more) and, if the text is an order reference, the units of that order."""
     raw = request.args.get("serial", "")
     item = queries.item_by_serial(db.session, raw) if raw.strip() else None
     if item is not None:
         return redirect(url_for("items.detail", serial=item.serial))
     query = raw.strip()
-    matches = []
+    matches, order = [], []
     if 4 <= len(query) <= MAX_SERIAL_LENGTH:
         matches = db.session.scalars(queries.partial_matches(query)).all()
-    return render_template("items/lookup.html", query=query, matches=matches), (
-        404 if query else 200
+    if 0 < len(query) <= 100:  # an order reference scanned or followed from an item page
+        order = db.session.scalars(queries.order_items(query)).all()
+    return render_template("items/lookup.html", query=query, matches=matches, order=order), (
+        404 if query and not order else 200
     )
 
 
@@ -30,7 +33,17 @@ def detail(serial: str):
         return redirect(url_for("items.lookup", serial=serial))
     movements = db.session.scalars(queries.timeline(item.id)).all()
     now = utcnow()
-    age_days = (now - item.received_at).days if item.received_at else None
+    since = ageing.in_bin_since(item, movements)
     return render_template(
-        "items/detail.html", item=item, movements=movements, age_days=age_days, today=now.date()
+        "items/detail.html", item=item, movements=movements, age=ageing.item_age(item, movements, now),
+        in_bin_days=(now - since).days if since else None, in_bin_since=since, today=now.date(),
+        order_url=_order_url(item.order_ref) if item.order_ref else None,
     )
+
+
+def _order_url(order_ref: str) -> str:
+    """The items of one order: the items list filtered by order when the app
+    has it, else the lookup of the order reference."""
+    if "items.list" in current_app.view_functions:
+        return url_for("items.list", order_ref=order_ref)
+    return url_for("items.lookup", serial=order_ref)

@@ -47,10 +47,19 @@ def test_scanner_looks_up_a_serial_from_the_search_box(page, live_server, make_u
 
 
 def test_no_console_errors_or_csp_violations(page, live_server, make_user, browser_login):
-    errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    """The context fixture (tests/conftest.py) fails the test on any console
+    error, page error or CSP violation, a 404 page's own answer aside."""
     user = make_user(role="admin")
     browser_login(page, live_server, user)
     for path in ["/", "/catalog/", "/items/lookup?serial=nothing-here"]:
         page.goto(live_server + path)
-    assert [e for e in errors if "404" not in e] == []
+
+
+def test_a_csp_violation_fails_the_test(page, live_server, make_user, browser_login, browser_problems):
+    """The watch itself: an inline style set from script is reported."""
+    browser_login(page, live_server, make_user(role="operator"))
+    page.evaluate("document.body.setAttribute('style', 'color: red')")
+    page.wait_for_function("true")
+    page.close()
+    assert any("style-src-attr" in p for p in browser_problems)
+    browser_problems.clear()
