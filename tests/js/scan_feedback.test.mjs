@@ -58,3 +58,13 @@ test("signal vibrates with the result's pattern and survives devices without sou
   feedback.signal("queued", "Saved on this device, will send.");
   assert.deepEqual(buzzed, [VIBRATIONS.queued]);
 });
+
+test("no vibration before the operator's first key or tap (the browser would refuse it)", () => {
+  const buzzed = [];
+  const nav = { vibrate: (p) => buzzed.push(p), userActivation: { hasBeenActive: false } };
+  const feedback = new Feedback({ banner: fakeBanner(), win: {}, nav });
+  feedback.vibrate("refused");
+  nav.userActivation.hasBeenActive = true;
+  feedback.vibrate("refused");
+  assert.deepEqual(buzzed, [VIBRATIONS.refused]);
+});

@@ -107,6 +107,8 @@ export class Feedback {
 
   vibrate(result) {
     const nav = this.nav;
+    // before the first key or tap the browser refuses (and logs an error): skip it
+    if (nav && nav.userActivation && !nav.userActivation.hasBeenActive) { return; }
     if (nav && typeof nav.vibrate === "function") {
       try { nav.vibrate(VIBRATIONS[result] || VIBRATIONS.refused); } catch (error) { /* not allowed */ }
     }
