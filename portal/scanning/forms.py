@@ -56,12 +56,10 @@ class UndoForm(CheckedForm):
 
     client_scan_id = _scan_id("Scan id")
     target = StringField("Scan to undo", validators=[Optional(), Length(max=64)])
-    scanned_at = StringField("Scanned at (device time)", validators=[Optional(), Length(max=40)])
 
 
 class NewOrderForm(StationForm):
     client_scan_id = _scan_id("Scan id")
-    scanned_at = StringField("Scanned at (device time)", validators=[Optional(), Length(max=40)])
 
 
 class CountForm(StationForm):

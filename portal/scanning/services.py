@@ -402,31 +402,48 @@ class _Scan:
         return self.answer(REFUSED, message, **kw)
 
     def _running_count(self, result: str) -> str | None:
-        """How many items this page has scanned into its bin, order or count
-        (this scan included), for the header: "12 in this bin"."""
-        task, log = self.log.task, self.log
-        if task in ("put_away", "move") and self.target is not None:
-            where, what = (ScanLog.bin_id == self.target.id), "in this bin"
-        elif task == "count" and log.count_id:
-            where, what = (ScanLog.count_id == log.count_id), "in this count"
-        elif task == "ship" and self.order_ref:
-            where, what = (SerialItem.order_ref == self.order_ref), "in this order"
-        else:
-            return None
-        stmt = select(
-            func.count(func.distinct(ScanLog.item_id)),
-            func.max(case((ScanLog.item_id == (self.item.id if self.item is not None else None), 1), else_=0)),
-        ).where(
-            ScanLog.session_id == self.scan_session.id, ScanLog.task == task, ScanLog.id != log.id,
-            ScanLog.result.in_((ACCEPTED, WARNING)), ScanLog.undone_at.is_(None), ScanLog.item_id.is_not(None),
-            where,
+        """The header's running count, this scan included: "12 in this bin"."""
+        counted = running_count(
+            self.session, session_id=self.scan_session.id, task=self.log.task,
+            bin_id=self.target.id if self.target is not None else None, count_id=self.log.count_id,
+            order_ref=self.order_ref, log_id=self.log.id, item_id=self.item.id if self.item is not None else None,
         )
-        if task == "ship":
-            stmt = stmt.join(SerialItem, SerialItem.id == ScanLog.item_id)
-        before, this_one_counted = self.session.execute(stmt).one()
-        counts = self.item is not None and result != REFUSED and not this_one_counted
-        total = (before or 0) + (1 if counts else 0)
-        return f"{total} {what}"
+        if counted is None:
+            return None
+        what, before, this_one_counted = counted
+        adds = self.item is not None and result != REFUSED and not this_one_counted
+        return f"{before + (1 if adds else 0)} {what}"
+
+
+def running_count(
+    session: Session, *, session_id: int, task: str, bin_id: int | None, count_id: int | None,
+    order_ref: str | None, log_id: int | None = None, item_id: int | None = None,
+) -> tuple[str, int, bool] | None:
+    """How many items a page's session has scanned into its bin, order or count
+    (one statement; index ix_scan_log_session_item): (what, how many, whether
+    ``item_id`` is among them), leaving out the scan ``log_id`` in progress."""
+    if task in ("put_away", "move") and bin_id is not None:
+        where, what = (ScanLog.bin_id == bin_id), "in this bin"
+    elif task == "count" and count_id:
+        where, what = (ScanLog.count_id == count_id), "in this count"
+    elif task == "ship" and order_ref:
+        where, what = (SerialItem.order_ref == order_ref), "in this order"
+    else:
+        return None
+    stmt = select(
+        func.count(func.distinct(ScanLog.item_id)),
+        func.max(case((ScanLog.item_id == item_id, 1), else_=0)),
+    ).where(
+        ScanLog.session_id == session_id, ScanLog.task == task,
+        ScanLog.result.in_((ACCEPTED, WARNING)), ScanLog.undone_at.is_(None), ScanLog.item_id.is_not(None),
+        where,
+    )
+    if log_id is not None:
+        stmt = stmt.where(ScanLog.id != log_id)
+    if task == "ship":
+        stmt = stmt.join(SerialItem, SerialItem.id == ScanLog.item_id)
+    before, this_one = session.execute(stmt).one()
+    return what, before or 0, bool(this_one)
 
 
 def record_scan(
@@ -902,7 +919,7 @@ def new_order(session: Session, *, actor: User, session_key: str) -> dict:
 
 def session_context(session: Session, *, actor: User, session_key: str | None, task: str) -> dict:
     """The sticky bin, order and open count of a page's session (for the page header)."""
-    context = {"bin": None, "order_ref": None, "counting": False, "count_id": None}
+    context = {"bin": None, "order_ref": None, "counting": False, "count_id": None, "scanned": None}
     if not session_key or not CLIENT_SCAN_ID.match(session_key):
         return context
     found = session.scalars(
@@ -915,6 +932,11 @@ def session_context(session: Session, *, actor: User, session_key: str | None, t
     context["order_ref"] = found.order_ref
     context["counting"] = bool(found.count_id)
     context["count_id"] = found.count_id
+    counted = running_count(session, session_id=found.id, task=task, bin_id=found.bin_id,
+                            count_id=found.count_id, order_ref=found.order_ref)
+    if counted is not None:
+        what, total, _ = counted
+        context["scanned"] = f"{total} {what}"
     return context
 
 

@@ -250,3 +250,13 @@ def test_the_camera_polyfill_and_its_wasm_are_our_own_static_files(station):
     assert wasm == "/static/vendor/zxing-wasm-3.1.3.reader.wasm"
     with station.get(wasm) as response:
         assert response.status_code == 200 and response.mimetype == "application/wasm"
+
+
+def test_the_header_shows_the_running_count_again_after_a_reload(floor, scan):
+    items = [floor.item(status="expected") for _ in range(2)]
+    scan("put_away", floor.label(floor.bin_a))
+    for item in items:
+        scan("put_away", item.serial)
+    context = services.session_context(floor.session, actor=floor.user, session_key=scan.keys["put_away"],
+                                       task="put_away")
+    assert context["bin"] == f"{floor.warehouse.code}/A-01" and context["scanned"] == "2 in this bin"
