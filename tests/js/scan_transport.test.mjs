@@ -119,12 +119,13 @@ test("a CSRF failure keeps the scan and everything behind it, and says reload", 
   const sender = new Sender({
     queue, timers,
     send: async () => ({ status: 400, errorCode: "csrf_failed" }),
-    handlers: { waiting: (e, outcome) => waits.push([e.code, outcome]) },
+    handlers: { waiting: (e, outcome) => waits.push([e.code, outcome, sender.waiting]) },
   });
   await sender.pump();
-  assert.deepEqual(waits, [["A", "csrf"]]);
+  assert.deepEqual(waits, [["A", "csrf", true]]);
   assert.equal(queue.length, 2);
   assert.equal(sender.waiting, true);
+  assert.equal(sender.problem, "csrf");
 });
 
 test("5xx and no network keep the scan, retry with growing delays, then send in order", async () => {

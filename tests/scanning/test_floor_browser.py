@@ -290,3 +290,21 @@ def test_the_camera_reader_loads_its_webassembly_from_our_static_files_and_reads
     assert f"{live_server}/static/vendor/barcode-detector-3.2.2.ponyfill.iife.js" in requests
     assert [url for url in requests if not url.startswith((live_server, "data:"))] == []
     assert errors == []
+
+
+def test_an_expired_page_asks_for_a_reload_and_keeps_the_scan_until_then(
+    page, live_server, app, make_user, browser_login, shop
+):
+    open_task(page, live_server, make_user, browser_login, "put-away")
+    scanner(page, "BIN:WH1/A-01")
+    expect(page.locator("#scan-log .scan-accepted")).to_have_count(1)
+    page.evaluate("document.querySelector('meta[name=csrf-token]').setAttribute('content', 'expired')")
+    serial = shop["expected"][0]
+    scanner(page, serial)
+    expect(page.locator("#scan-banner")).to_contain_text("This page has expired: reload it")
+    expect(page.locator("#scan-log .scan-waiting")).to_contain_text(serial)
+    expect(page.locator("#queue-status")).to_contain_text("1 scan waiting")
+    assert movement_of(app, serial).kind == "listed"
+    page.reload()  # a fresh token: the kept scan goes through
+    expect(page.locator("#scan-log .scan-row").first).to_have_class("scan-row scan-accepted", timeout=20_000)
+    assert movement_of(app, serial).kind == "received"

@@ -16,6 +16,10 @@ import { Sender, bodyFor, poster } from "./transport.js";
 
 const MAX_ROWS = 20;
 const QUEUED_MESSAGE = "Saved on this device, will send when the network is back.";
+const PROBLEMS = {
+  csrf: "This page has expired: reload it. Your scans are kept and will be sent.",
+  login: "Your login has expired: log in again in another tab. Your scans are kept and will be sent.",
+};
 
 const station = document.getElementById("scan-station");
 if (station) { start(station); }
@@ -190,10 +194,8 @@ function start(station) {
           const row = rowOf(waitingEntry.id);
           if (row) { markWaiting(row); }
         }
-        if (outcome === "csrf") {
-          feedback.show("refused", "This page has expired: reload it. Your scans are kept and will be sent.");
-        } else if (outcome === "login") {
-          feedback.show("refused", "Your login has expired: log in again in another tab. Your scans are kept and will be sent.");
+        if (PROBLEMS[outcome]) {
+          feedback.show("refused", PROBLEMS[outcome]);
         } else if (!wasQueued) {
           markShownQueued(entry);
           feedback.signal("queued", QUEUED_MESSAGE);
@@ -220,7 +222,11 @@ function start(station) {
     if (offline) { entry.shownQueued = true; }
     if (!queue.push(entry)) { return; }
     pendingRow(entry, offline);
-    if (offline) { feedback.signal("queued", `${QUEUED_MESSAGE} (${entry.label || entry.code})`, { short: QUEUED_MESSAGE }); }
+    if (offline && PROBLEMS[sender.problem]) {
+      feedback.signal("queued", PROBLEMS[sender.problem]);  // kept, but the page must be reloaded first
+    } else if (offline) {
+      feedback.signal("queued", `${QUEUED_MESSAGE} (${entry.label || entry.code})`, { short: QUEUED_MESSAGE });
+    }
     updateQueueStatus();
     sender.pump();
   }

@@ -98,6 +98,7 @@ export class Sender {
     this.attempt = 0;
     this.timer = null;
     this.current = null;
+    this.problem = null;  // why the queue waits: "csrf", "login" or "retry"
   }
 
   /** Is a scan waiting for a retry (no network, the portal down, a token to renew)? */
@@ -125,12 +126,14 @@ export class Sender {
         if (outcome === "answered" || outcome === "refused") {
           this.queue.drop(entry.id);
           this.attempt = 0;
+          this.problem = null;
           this.call(outcome, entry, answer);
           continue;
         }
         this.attempt += 1;
-        this.call("waiting", entry, outcome, answer);
+        this.problem = outcome;
         this.timer = this.timers.set(() => { this.timer = null; this.pump(); }, backoff(this.attempt, this.backoffOptions));
+        this.call("waiting", entry, outcome, answer);  // after the timer: the handler sees it waiting
         return;
       }
     } finally {
