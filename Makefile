@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 FLASK   = $(BIN)/flask --app portal
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint bench services browser clean
+.PHONY: run test jstest lint bench services browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,12 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check portal tests bench
 
-## test: everything the tests need, then lint and the whole suite on SQLite and PostgreSQL
-test: $(STAMP) services browser lint
+## jstest: the scan station's ES modules (queue, transport, feedback) with Node's built-in runner, no packages
+jstest:
+	node --test tests/js/
+
+## test: everything the tests need, then lint, the JS unit tests and the whole suite on SQLite and PostgreSQL
+test: $(STAMP) services browser lint jstest
 	$(BIN)/python -m pytest
 
 ## bench: every benchmark in bench/, printing its figures

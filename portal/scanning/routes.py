@@ -8,16 +8,17 @@ import time
 
 import barcode
 from barcode.writer import SVGWriter
-from flask import abort, current_app, jsonify, make_response, render_template, request, url_for
+from flask import abort, current_app, jsonify, make_response, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from ..auth.access import blueprint_roles
 from ..errors import Invalid
 from ..extensions import db
 from ..models import DefectReason
-from ..web import add_trigger
+from ..web import add_trigger, fragment_or_redirect
 from . import barcodes, bp, queries, services
 from .exactly_once import commit_scan
+from .forms import CountForm, NewOrderForm, ScanForm, UndoForm
 
 blueprint_roles(bp, "operator", "receiver", "manager")
 
@@ -36,7 +37,7 @@ PROMPTS = {
     "put-away": "Scan a bin label, then the serials to put into it.",
     "move": "Scan the bin to move into, then the serials.",
     "count": "Scan the bin label to start counting it.",
-    "ship": "Scan or type the order reference, then the serials.",
+    "ship": "Scan the order reference.",
     "defect": "Choose the reason, then scan the defective serials.",
     "lookup": "Scan a serial or a bin label.",
 }
@@ -49,9 +50,12 @@ def task_name(slug: str) -> str:
 
 
 def settings() -> services.ScanSettings:
+    config = current_app.config
     return services.ScanSettings(
-        bin_label_prefix=current_app.config["BIN_LABEL_PREFIX"],
-        fifo_enforced=bool(current_app.config["FIFO_ENFORCED"]),
+        bin_label_prefix=config["BIN_LABEL_PREFIX"],
+        fifo_enforced=bool(config["FIFO_ENFORCED"]),
+        order_ref_pattern=config.get("ORDER_REF_PATTERN") or services.DEFAULT_ORDER_REF_PATTERN,
+        device_time_max_age_s=int(config.get("SCAN_DEVICE_TIME_MAX_AGE_S") or services.DEFAULT_DEVICE_TIME_MAX_AGE_S),
     )
 
 
@@ -66,14 +70,25 @@ def _row(answer: dict):
     """The answer as its row (the same fragment the page lists), with the
     answer itself in HX-Trigger for the page's banner, sound and context."""
     response = make_response(render_template("scanning/_scan_row.html", scan=answer))
-    public = {k: v for k, v in answer.items() if k in ("client_scan_id", "result", "message", "kind",
-                                                       "undoable", "context", "replayed", "task")}
+    public = {k: v for k, v in answer.items() if k in (
+        "client_scan_id", "result", "message", "kind", "undoable", "context", "replayed", "task",
+        "feedback", "headline", "confirm", "recorded", "at", "time_source", "time_note")}
     return add_trigger(response, "scan:result", public)
 
 
 @bp.route("/")
 def index():
     return render_template("scanning/index.html", tasks=TASKS)
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The station's service worker, served from /scan/ so that its scope covers
+    the scan pages (see static/js/scan-sw.js)."""
+    response = send_from_directory(current_app.static_folder, "js/scan-sw.js", max_age=0)
+    response.headers["Service-Worker-Allowed"] = url_for("scanning.index")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/<task>")
@@ -97,18 +112,20 @@ def task(task: str):
 def scan(task: str):
     name = task_name(task)
     _test_delay()
-    form = request.form
-    scan_id = form.get("client_scan_id", "")
+    form = ScanForm().checked()
+    scan_id = form.client_scan_id.data
     answer = commit_scan(
         lambda: services.record_scan(
             db.session,
             actor=current_user,
             client_scan_id=scan_id,
             task=name,
-            code=form.get("code", ""),
-            session_key=form.get("session", ""),
-            defect_reason=form.get("reason") or None,
+            code=form.code.data or "",
+            session_key=form.session.data,
+            defect_reason=form.reason.data or None,
             settings=settings(),
+            scanned_at=form.scanned_at.data or None,
+            confirm_order=bool(form.confirm_order.data),
         ),
         client_scan_id=scan_id,
         actor=current_user,
@@ -120,13 +137,14 @@ def scan(task: str):
 def undo(task: str):
     name = task_name(task)
     _test_delay()
-    scan_id = request.form.get("client_scan_id", "")
+    form = UndoForm().checked()
+    scan_id = form.client_scan_id.data
     answer = commit_scan(
         lambda: services.undo_scan(
             db.session,
             actor=current_user,
             client_scan_id=scan_id,
-            target_scan_id=request.form.get("target", ""),
+            target_scan_id=form.target.data or "",
             page_task=name,
         ),
         client_scan_id=scan_id,
@@ -146,29 +164,32 @@ def context(task: str):
 
 @bp.route("/ship/new-order", methods=["POST"])
 def new_order():
-    answer = services.new_order(db.session, actor=current_user, session_key=request.form.get("session", ""))
+    form = NewOrderForm().checked()
+    answer = services.new_order(db.session, actor=current_user, session_key=form.session.data)
     db.session.commit()
-    answer.update(client_scan_id=request.form.get("client_scan_id", ""), kind="order", task="ship",
-                  code="new order", undoable=False, context={"order_ref": None})
+    answer.update(client_scan_id=form.client_scan_id.data, kind="order", task="ship",
+                  code="new order", undoable=False, context={"order_ref": None, "scanned": None})
     return _row(answer)
 
 
 @bp.route("/count/finish", methods=["POST"])
 def finish_count():
-    summary = services.count_summary(db.session, actor=current_user, session_key=request.form.get("session", ""))
-    return render_template("scanning/_count_result.html", summary=summary)
+    form = CountForm().checked()
+    summary = services.count_summary(db.session, actor=current_user, session_key=form.session.data)
+    return render_template("scanning/_count_result.html", summary=summary)  # a read: the fragment only
 
 
 @bp.route("/count/apply", methods=["POST"])
 def apply_count():
-    raw_id = request.form.get("count_id", "")
-    if not raw_id.isdigit():
+    form = CountForm().checked()
+    if form.count_id.data is None:
         raise Invalid("Which count? Finish the count again.", code="no_count")
     result = services.apply_count(
-        db.session, actor=current_user, session_key=request.form.get("session", ""), count_id=int(raw_id)
+        db.session, actor=current_user, session_key=form.session.data, count_id=form.count_id.data
     )
     db.session.commit()
-    return render_template("scanning/_count_applied.html", result=result)
+    return fragment_or_redirect("scanning/_count_applied.html", url_for("scanning.task", task="count"),
+                                message=f"Count of bin {result['bin']} applied.", result=result)
 
 
 # --- device check ---------------------------------------------------------------------

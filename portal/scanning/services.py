@@ -22,12 +22,13 @@ from a page: 8 plus the login's user look-up), whatever the database size:
 from __future__ import annotations
 
 import calendar
+import functools
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from ..errors import Invalid
@@ -63,12 +64,72 @@ SCAN_TASKS = ("put_away", "move", "count", "ship", "defect", "lookup")
 BIN_TASKS = frozenset({"put_away", "move", "count"})
 CLIENT_SCAN_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 MAX_ORDER_REF = 100
+#: What an order reference looks like (PORTAL_ORDER_REF_PATTERN; matched case-insensitively).
+#: Anything else scanned where an order reference is due asks for a confirmation first.
+DEFAULT_ORDER_REF_PATTERN = r"^(SO|ORD|PO)[-_ A-Z0-9]{2,}$"
+#: A device time older than this (PORTAL_SCAN_DEVICE_TIME_MAX_AGE_S) is not believed.
+DEFAULT_DEVICE_TIME_MAX_AGE_S = 24 * 3600
+#: A device clock this far ahead of the server's still counts (as the server's time).
+DEVICE_CLOCK_AHEAD_S = 120
+#: A bin look-up lists at most this many of the bin's items (and says how many there are).
+BIN_LOOKUP_LIMIT = 20
 
 
 @dataclass
 class ScanSettings:
     bin_label_prefix: str = "BIN:"
     fifo_enforced: bool = False
+    order_ref_pattern: str = DEFAULT_ORDER_REF_PATTERN
+    device_time_max_age_s: int = DEFAULT_DEVICE_TIME_MAX_AGE_S
+
+    def looks_like_order_ref(self, text: str) -> bool:
+        return bool(_order_ref_pattern(self.order_ref_pattern).match(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _order_ref_pattern(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ScanTime:
+    """When a scan happened: the device's time when it is believable, else the server's."""
+
+    at: datetime
+    source: str  # "device" or "server"
+    note: str | None = None  # why the device's time was not used
+
+
+def scan_time(raw, *, now: datetime, max_age_s: int = DEFAULT_DEVICE_TIME_MAX_AGE_S) -> ScanTime:
+    """The time to record for a scan the device says it made at ``raw`` (ISO 8601).
+
+    A scan queued offline arrives late: it is recorded when it was made, as long
+    as that is neither in the future (a clock a little ahead counts as now) nor
+    older than ``max_age_s``; outside those bounds the server's time is used and
+    the note says so. ``now`` and the answer are naive UTC."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return ScanTime(now, "server")
+    if isinstance(raw, datetime):
+        device = raw
+    else:
+        try:
+            device = datetime.fromisoformat(str(raw).strip())
+        except ValueError:
+            return ScanTime(now, "server", "The device sent an unreadable time: the server's time was recorded.")
+    if device.tzinfo is not None:
+        device = device.astimezone(UTC).replace(tzinfo=None)
+    if device > now + timedelta(seconds=DEVICE_CLOCK_AHEAD_S):
+        return ScanTime(now, "server", "The device's clock is ahead of the portal's: the server's time was recorded.")
+    if device > now:
+        return ScanTime(now, "device")
+    if device < now - timedelta(seconds=max_age_s):
+        hours = max_age_s / 3600
+        return ScanTime(
+            now, "server",
+            f"The device's time is more than {hours:g} h old: the server's time was recorded. "
+            "Check the device's clock.",
+        )
+    return ScanTime(device, "device")
 
 
 # --- small pure helpers -------------------------------------------------------------
@@ -256,9 +317,9 @@ class _LogRow:
         self.session_id = self.count_id = self.item_id = self.bin_id = None
 
 
-def _claim(session: Session, *, scan_id: str, actor: User, task: str, code: str) -> _LogRow:
+def _claim(session: Session, *, scan_id: str, actor: User, task: str, code: str, at=None) -> _LogRow:
     """INSERT the scan log row: claims the client scan id (a resend fails here)."""
-    at = utcnow()
+    at = at or utcnow()
     result = session.execute(
         _CLAIM, {"client_scan_id": scan_id, "user_id": actor.id, "task": task, "code": code,
                  "result": "pending", "at": at},
@@ -280,9 +341,23 @@ class _Scan:
         self.item: SerialItem | None = None
         self.facts: ItemFacts | None = None
         self.extra: dict = {}
+        self.time: ScanTime | None = None
 
-    def answer(self, result: str, message: str, *, kind: str = "serial", undoable: bool = False) -> dict:
+    @property
+    def at(self) -> datetime:
+        """When the scan was made (the device's time when believable)."""
+        return self.log.at
+
+    def answer(
+        self, result: str, message: str, *, kind: str = "serial", undoable: bool = False,
+        recorded: bool | None = None, headline: str | None = None,
+    ) -> dict:
+        """Write the answer to the scan log and return it. ``recorded=False`` marks a
+        warning that changed nothing (shown as info, not as "done with a note");
+        ``headline`` is the banner's one line when the message is long."""
         log = self.log
+        if recorded is None:
+            recorded = result != REFUSED
         if self.item is not None:
             log.item_id = self.item.id
         if self.target is not None:
@@ -297,12 +372,22 @@ class _Scan:
             "item": item_facts(self.item, self.facts) if self.item is not None else None,
             "undoable": undoable and result != REFUSED,
             "at": log.at.isoformat(timespec="seconds"),
+            "recorded": recorded,
+            "feedback": "info" if kind == "confirm" or (not recorded and result == WARNING) else result,
         }
+        if headline:
+            body["headline"] = headline
+        if self.time is not None:
+            body["time_source"] = self.time.source
+            if self.time.note:
+                body["time_note"] = self.time.note
+                body["message"] = f"{message} ({self.time.note})"
         if self.scan_session is not None:
             body["context"] = {
                 "bin": bin_label(self.target),
                 "order_ref": self.order_ref,
                 "counting": bool(self.scan_session.count_id),
+                "scanned": self._running_count(result),
             }
         body.update(self.extra)
         self.session.execute(
@@ -315,6 +400,50 @@ class _Scan:
 
     def refused(self, message: str, **kw) -> dict:
         return self.answer(REFUSED, message, **kw)
+
+    def _running_count(self, result: str) -> str | None:
+        """The header's running count, this scan included: "12 in this bin"."""
+        counted = running_count(
+            self.session, session_id=self.scan_session.id, task=self.log.task,
+            bin_id=self.target.id if self.target is not None else None, count_id=self.log.count_id,
+            order_ref=self.order_ref, log_id=self.log.id, item_id=self.item.id if self.item is not None else None,
+        )
+        if counted is None:
+            return None
+        what, before, this_one_counted = counted
+        adds = self.item is not None and result != REFUSED and not this_one_counted
+        return f"{before + (1 if adds else 0)} {what}"
+
+
+def running_count(
+    session: Session, *, session_id: int, task: str, bin_id: int | None, count_id: int | None,
+    order_ref: str | None, log_id: int | None = None, item_id: int | None = None,
+) -> tuple[str, int, bool] | None:
+    """How many items a page's session has scanned into its bin, order or count
+    (one statement; index ix_scan_log_session_item): (what, how many, whether
+    ``item_id`` is among them), leaving out the scan ``log_id`` in progress."""
+    if task in ("put_away", "move") and bin_id is not None:
+        where, what = (ScanLog.bin_id == bin_id), "in this bin"
+    elif task == "count" and count_id:
+        where, what = (ScanLog.count_id == count_id), "in this count"
+    elif task == "ship" and order_ref:
+        where, what = (SerialItem.order_ref == order_ref), "in this order"
+    else:
+        return None
+    stmt = select(
+        func.count(func.distinct(ScanLog.item_id)),
+        func.max(case((ScanLog.item_id == item_id, 1), else_=0)),
+    ).where(
+        ScanLog.session_id == session_id, ScanLog.task == task,
+        ScanLog.result.in_((ACCEPTED, WARNING)), ScanLog.undone_at.is_(None), ScanLog.item_id.is_not(None),
+        where,
+    )
+    if log_id is not None:
+        stmt = stmt.where(ScanLog.id != log_id)
+    if task == "ship":
+        stmt = stmt.join(SerialItem, SerialItem.id == ScanLog.item_id)
+    before, this_one = session.execute(stmt).one()
+    return what, before or 0, bool(this_one)
 
 
 def record_scan(
@@ -330,25 +459,35 @@ def record_scan(
     order_ref: str | None = None,
     defect_reason: str | None = None,
     settings: ScanSettings | None = None,
+    scanned_at: str | datetime | None = None,
+    confirm_order: bool = False,
 ) -> dict:
     """Record one scan and return its answer (``result``: accepted, warning or
     refused, and a ``message`` saying why and what to do). A page passes its
     ``session_key`` (sticky bin and order live in that session); the API passes
-    ``warehouse_code``/``bin_code`` and ``order_ref`` itself. Raises :class:`Invalid` only for a
-    malformed request; everything an operator can scan gets an answer."""
+    ``warehouse_code``/``bin_code`` and ``order_ref`` itself. ``scanned_at`` is when
+    the device made the scan (see :func:`scan_time`); ``confirm_order`` (ship,
+    pages) takes the code as the order reference even if it does not look like one.
+    Raises :class:`Invalid` only for a malformed request; everything an operator
+    can scan gets an answer."""
     settings = settings or ScanSettings()
     scan_id = clean_scan_id(client_scan_id)
     if task not in SCAN_TASKS:
         raise Invalid(f"Unknown scan task {task!r}.", code="invalid_task")
     raw = code if isinstance(code, str) else ""
-    log = _claim(session, scan_id=scan_id, actor=actor, task=task, code=barcodes.printable(raw.strip("\r\n"))[:200])
+    when = scan_time(scanned_at, now=utcnow(), max_age_s=settings.device_time_max_age_s)
+    log = _claim(session, scan_id=scan_id, actor=actor, task=task, code=barcodes.printable(raw.strip("\r\n"))[:200],
+                 at=when.at)
+    scan = _Scan(session, log, actor, settings)
+    scan.time = when if scanned_at is not None else None
     with session.no_autoflush:  # everything else is written by the one flush at commit
-        return _record(session, log, _Scan(session, log, actor, settings), raw=raw, session_key=session_key,
+        return _record(session, log, scan, raw=raw, session_key=session_key,
                        warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
-                       defect_reason=defect_reason)
+                       defect_reason=defect_reason, confirm_order=confirm_order)
 
 
-def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, defect_reason) -> dict:
+def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, defect_reason,
+            confirm_order=False) -> dict:
     task, actor, settings = log.task, scan.actor, scan.settings
 
     if session_key is not None:
@@ -379,8 +518,8 @@ def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, o
 
     if isinstance(read, barcodes.BinLabel):
         return _bin_scanned(scan, read)
-    if task == "ship" and scan.scan_session is not None and not scan.order_ref:
-        return _order_scanned(scan, raw.strip())
+    if task == "ship" and scan.scan_session is not None and (confirm_order or not scan.order_ref):
+        return _order_scanned(scan, raw.strip(), confirmed=confirm_order)
     return _serial_scanned(scan, read, defect_reason=defect_reason)
 
 
@@ -405,10 +544,7 @@ def _bin_scanned(scan: _Scan, read: barcodes.BinLabel) -> dict:
         return scan.refused(why, kind="bin")
     if task == "lookup":
         scan.target = found
-        count = scan.session.scalar(
-            select(func.count()).select_from(SerialItem).where(SerialItem.bin_id == found.id)
-        )
-        return scan.answer(ACCEPTED, f"Bin {bin_label(found)}: {count} item(s) in it.", kind="bin")
+        return _bin_lookup(scan, found)
     if scan.scan_session is None:  # the API names its bin in "bin"; "serial" must be a serial
         return scan.refused(f"That is a bin label ({read.label}), not a serial.", kind="bin")
     scan.target = found
@@ -426,18 +562,47 @@ def _bin_scanned(scan: _Scan, read: barcodes.BinLabel) -> dict:
     return scan.answer(ACCEPTED, f"{verb} bin {bin_label(found)}: now scan the serials.", kind="bin")
 
 
-def _order_scanned(scan: _Scan, text: str) -> dict:
+def _bin_lookup(scan: _Scan, found: Bin) -> dict:
+    """A bin label in Look up: what is in the bin (the first few, and how many)."""
+    in_bin = SerialItem.bin_id == found.id
+    total = scan.session.scalar(select(func.count()).select_from(SerialItem).where(in_bin))
+    rows = scan.session.execute(
+        select(SerialItem.serial, Product.sku, SerialItem.status)
+        .join(Product, SerialItem.product_id == Product.id)
+        .where(in_bin).order_by(SerialItem.serial_key).limit(BIN_LOOKUP_LIMIT)
+    ).all()
+    scan.extra["bin_items"] = {
+        "total": total,
+        "shown": [{"serial": serial, "sku": sku, "status": status} for serial, sku, status in rows],
+    }
+    more = f" (the first {len(rows)} listed)" if total > len(rows) else ""
+    return scan.answer(ACCEPTED, f"Bin {bin_label(found)}: {total} item(s) in it{more}.", kind="bin")
+
+
+def _order_scanned(scan: _Scan, text: str, *, confirmed: bool = False) -> dict:
+    """Ship: the code scanned where an order reference is due (no order open,
+    or "Yes, start this order"). A code that does not look like an order
+    reference becomes one only once the operator confirms it."""
     if not text or len(text) > MAX_ORDER_REF or barcodes.UNPRINTABLE.search(text):
         return scan.refused(f"An order reference has 1 to {MAX_ORDER_REF} printable characters.", kind="order")
     key = text.upper()
     is_serial = scan.session.scalar(select(SerialItem.id).where(SerialItem.serial_key == key))
     if is_serial:
         return scan.refused(
-            f"{text} is a serial: scan or type the order reference first, then the serials.", kind="order"
+            f"{text} is a serial: scan the order reference first, then the serials.", kind="order"
         )
+    if not confirmed and not scan.settings.looks_like_order_ref(text):
+        scan.extra["confirm"] = {"order_ref": text, "question": f"Use {text} as the order reference?"}
+        return scan.answer(
+            REFUSED, f"{text} does not look like an order reference. Use it as one? Nothing recorded yet.",
+            kind="confirm", recorded=False, headline=f"Use {text} as the order reference?",
+        )
+    previous = scan.order_ref
     scan.scan_session.order_ref = text
     scan.order_ref = text
-    return scan.answer(ACCEPTED, f"Order {text}: now scan the serials to ship.", kind="order")
+    closed = f"Order {previous} closed. " if previous and previous != text else ""
+    return scan.answer(ACCEPTED, f"{closed}Order {text}: now scan the serials to ship.", kind="order",
+                       headline=f"Order {text}: scan the serials.")
 
 
 def _already_scanned(scan: _Scan, item: SerialItem, *, same_bin: bool = False) -> bool:
@@ -463,13 +628,23 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: st
     key = read.serial.upper()
     item, scan.facts = _locked_item(scan.session, key=key)
     if item is None:
+        if task == "ship" and scan.scan_session is not None and scan.settings.looks_like_order_ref(read.serial):
+            scan.extra["confirm"] = {
+                "order_ref": read.serial,
+                "question": f"Start order {read.serial}? Order {scan.order_ref} is closed.",
+            }
+            return scan.answer(
+                REFUSED, f"{read.serial} looks like an order reference: start that order? Nothing recorded yet.",
+                kind="confirm", recorded=False, headline=f"Start order {read.serial}?",
+            )
         what = f"{read.serial} (GTIN {read.gtin})" if read.gtin else read.serial
         return scan.refused(
             f"Unknown serial {what}: it is on no supplier list. Put it aside and tell the receiving desk."
         )
     scan.item = item
     if task != "lookup" and _already_scanned(scan, item, same_bin=task == "move"):
-        return scan.answer(WARNING, f"{item.serial}: already scanned in this session. Nothing new recorded.")
+        return scan.answer(WARNING, f"{item.serial}: already scanned in this session. Nothing new recorded.",
+                           recorded=False)
     handler = {
         "put_away": _put_away,
         "move": _move,
@@ -497,7 +672,8 @@ def _refusal_for(item: SerialItem, *, doing: str) -> str | None:
 
 
 def _transition(scan: _Scan, item: SerialItem, **kwargs):
-    return items.transition(scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id, **kwargs)
+    return items.transition(scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id,
+                            at=scan.at, **kwargs)
 
 
 def _put_away(scan: _Scan, item: SerialItem) -> dict:
@@ -507,7 +683,7 @@ def _put_away(scan: _Scan, item: SerialItem) -> dict:
         return scan.refused(why)
     if item.status == S.EXPECTED:
         _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED, to_bin=target)
-        item.received_at = utcnow()
+        item.received_at = scan.at
         receipt = f" (receipt {scan.facts.receipt})" if scan.facts.receipt else ""
         return scan.answer(ACCEPTED, f"{item.serial} received into {bin_label(target)}{receipt}.", undoable=True)
     answered = _found_or_already_there(scan, item, target)
@@ -529,7 +705,8 @@ def _found_or_already_there(scan: _Scan, item: SerialItem, target) -> dict | Non
             WARNING, f"{item.serial} was marked missing: found, and now in {bin_label(target)}.", undoable=True
         )
     if item.bin_id == target.id:
-        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.")
+        return scan.answer(WARNING, f"{item.serial} is already in {bin_label(target)}. Nothing recorded.",
+                           recorded=False)
     return None
 
 
@@ -578,7 +755,7 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
         if scan.settings.fifo_enforced:
             scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
             return scan.refused(f"Not shipped. {warning}")
-    now = utcnow()
+    now = scan.at
     _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=f"order {scan.order_ref}")
     item.sold_at = now
     item.order_ref = scan.order_ref
@@ -586,7 +763,8 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
     shipped = f"{item.serial} shipped on order {scan.order_ref}; warranty until {item.warranty_ends_on:%Y-%m-%d}."
     if warning:
         scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
-        return scan.answer(WARNING, f"{shipped} {warning}", undoable=True)
+        return scan.answer(WARNING, f"{shipped} {warning}", undoable=True,
+                           headline=f"{item.serial} shipped. Older: {older_serial} in {older_wh}/{older_bin}.")
     return scan.answer(ACCEPTED, shipped, undoable=True)
 
 
@@ -623,7 +801,8 @@ def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
     if reason not in {r.value for r in DefectReason}:
         return scan.refused(f"Unknown defect reason {reason!r}.")
     if item.status == S.DEFECTIVE:
-        return scan.answer(WARNING, f"{item.serial} is already flagged defective. Nothing recorded.")
+        return scan.answer(WARNING, f"{item.serial} is already flagged defective. Nothing recorded.",
+                           recorded=False)
     if item.status not in STAGE_BY_STATUS:
         return scan.refused(f"{item.serial} is {human(item.status)}: it cannot be flagged defective here.")
     warehouse_id = (
@@ -735,12 +914,12 @@ def new_order(session: Session, *, actor: User, session_key: str) -> dict:
     previous = scan_session.order_ref
     scan_session.order_ref = None
     message = f"Order {previous} closed. " if previous else ""
-    return {"result": ACCEPTED, "message": message + "Scan or type the next order reference."}
+    return {"result": ACCEPTED, "message": message + "Scan the order reference of the next order."}
 
 
 def session_context(session: Session, *, actor: User, session_key: str | None, task: str) -> dict:
     """The sticky bin, order and open count of a page's session (for the page header)."""
-    context = {"bin": None, "order_ref": None, "counting": False, "count_id": None}
+    context = {"bin": None, "order_ref": None, "counting": False, "count_id": None, "scanned": None}
     if not session_key or not CLIENT_SCAN_ID.match(session_key):
         return context
     found = session.scalars(
@@ -753,6 +932,11 @@ def session_context(session: Session, *, actor: User, session_key: str | None, t
     context["order_ref"] = found.order_ref
     context["counting"] = bool(found.count_id)
     context["count_id"] = found.count_id
+    counted = running_count(session, session_id=found.id, task=task, bin_id=found.bin_id,
+                            count_id=found.count_id, order_ref=found.order_ref)
+    if counted is not None:
+        what, total, _ = counted
+        context["scanned"] = f"{total} {what}"
     return context
 
 

@@ -11,7 +11,7 @@ from flask import Flask, Response, flash, make_response, redirect, render_templa
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",  # the camera's barcode reader is WebAssembly (scan station)
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",

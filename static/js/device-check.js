@@ -21,9 +21,11 @@
     }
     return out;
   }
+  var LABELS = ["Characters", "Count", "Keys apart (min / avg / max ms)", "Total ms", "Suffix", "The portal reads"];
   function cell(row, text) {
     var td = document.createElement("td");
     td.textContent = text;
+    td.setAttribute("data-label", LABELS[row.children.length] || "");
     row.appendChild(td);
     return td;
   }

@@ -53,7 +53,8 @@ def test_every_task_page_has_one_focused_scan_field_with_no_soft_keyboard(client
     assert page.count('id="scan-code"') == 1
     assert 'inputmode="none"' in page and "autofocus" in page
     assert "Type by hand" in page and "Undo last scan" in page and "Camera" in page
-    assert "js/scan.js" in page and "<script>" not in page and "style=" not in page
+    assert '<script type="module" src="/static/js/scan/station.js">' in page
+    assert "<script>" not in page and "style=" not in page
 
 
 def test_unknown_task_is_404_and_managers_only_pages_stay_closed(client_as):
@@ -167,7 +168,8 @@ def test_count_finish_and_apply_through_the_page(client_as, world, fresh):
     assert "1</strong> found" not in html
     assert world["stock"] in html and world["expected"][2] in html  # missing and unexpected
     count_id = html.split('data-count-id="')[1].split('"')[0]
-    applied = client.post("/scan/count/apply", data={"session": key, "count_id": count_id})
+    applied = client.post("/scan/count/apply", data={"session": key, "count_id": count_id},
+                          headers={"HX-Request": "true"})
     assert applied.status_code == 200 and "applied" in applied.get_data(as_text=True)
     again = client.post("/scan/count/apply", data={"session": key, "count_id": count_id},
                         headers={"HX-Request": "true"})
@@ -221,4 +223,4 @@ def test_fixed_number_of_statements_per_scan_whatever_the_database_size(app, cli
     large, large_sql = statements_for(world["stock"], "BIN:WH1/B-02", uuid.uuid4().hex)
     assert small == large, (small_sql, large_sql)
     print("STATEMENTS", small, *[" ".join(q.split()[:5]) for q in small_sql], sep="\n")
-    assert small <= 9, small_sql
+    assert small <= 10, small_sql  # 9, plus the running count shown in the header ("12 in this bin")
