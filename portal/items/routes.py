@@ -2,8 +2,8 @@ from flask import redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import utcnow
+from ..serials import MAX_SERIAL_LENGTH, normalise
 from . import bp, queries
-from .serials import MAX_SERIAL_LENGTH
 
 
 @bp.route("/lookup")
@@ -11,10 +11,10 @@ def lookup():
     """The search box on every page. An exact serial opens its item page;
     otherwise the page says so and lists partial matches (four characters or more)."""
     raw = request.args.get("serial", "")
-    item = queries.item_by_serial(db.session, raw) if raw.strip() else None
+    query = normalise(raw)
+    item = queries.item_by_serial(db.session, query) if query else None
     if item is not None:
         return redirect(url_for("items.detail", serial=item.serial))
-    query = raw.strip()
     matches = []
     if 4 <= len(query) <= MAX_SERIAL_LENGTH:
         matches = db.session.scalars(queries.partial_matches(query)).all()
