@@ -8,14 +8,13 @@ every status, with a movement ledger that tells each item's story.
 are relative to ``now``, so the same seed gives the same serials, statuses
 and stories whenever it runs). :func:`seed_demo` writes the plan with
 set-based inserts in chunks. Every status change in the plan is checked
-against the transition table of :mod:`portal.items.services`, and each
-change is one movement, as :func:`~portal.items.services.transition` would
-write it.
+against the transition table of :mod:`portal.items.ledger`, and each
+change is one movement, as :func:`~portal.items.ledger.transition` would
+write it; the ledger writes them (:func:`~portal.items.ledger.record_history`).
 """
 
 from __future__ import annotations
 
-import calendar
 import random
 import string
 import time
@@ -29,8 +28,9 @@ from sqlalchemy.orm import Session
 from .auth.services import create_user
 from .catalog import services as catalog
 from .catalog.bin_patterns import parse_bin_pattern
-from .catalog.services import DOCK_BIN_CODE, QUARANTINE_BIN_CODE, gtin_check_digit
-from .items.services import IN_A_BIN, can_transition
+from .catalog.services import DOCK_BIN_CODE, QUARANTINE_BIN_CODE
+from .items import ledger
+from .items.ledger import IN_A_BIN, can_transition
 from .models import (
     Bin,
     Condition,
@@ -38,7 +38,6 @@ from .models import (
     DefectReport,
     DefectStage,
     ItemStatus,
-    Movement,
     MovementKind,
     Ownership,
     Product,
@@ -48,6 +47,8 @@ from .models import (
     Supplier,
     utcnow,
 )
+from .serials import gtin_check_digit, luhn_check_digit, serial_key
+from .warranty import warranty_ends_on
 
 DEMO_LOGINS = [
     ("admin", "admin-demo-1", "admin"),
@@ -214,20 +215,6 @@ class DemoPlan:
     gtins: dict[str, str]
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _luhn_digit(body: str) -> str:
-    total = 0
-    for i, digit in enumerate(reversed(body)):
-        n = int(digit) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return str((10 - total % 10) % 10)
-
-
 ALNUM = string.ascii_uppercase + string.digits
 NO_VOWELS = "BCDFGHJKLMNPQRSTVWXYZ0123456789"
 HEX = "0123456789ABCDEF"
@@ -271,7 +258,7 @@ def _serial(rng: random.Random, style: str, tac: str) -> str:
 
     if style == "imei":
         body = tac + pick(string.digits, 6)
-        return body + _luhn_digit(body)
+        return body + str(luhn_check_digit(body))
     return SERIAL_STYLES[style](pick)
 
 
@@ -342,8 +329,8 @@ def plan_demo(*, seed: int = 42, now: datetime | None = None) -> DemoPlan:
             style = "kestrel" if code == "KESTREL" and rng.random() < 0.3 else style
             while True:
                 serial = _serial(rng, style, tacs[sku])
-                if serial.upper() not in keys:
-                    keys.add(serial.upper())
+                if serial_key(serial) not in keys:
+                    keys.add(serial_key(serial))
                     break
             refurbished = rng.random() < refurbished_share
             roll = rng.random()
@@ -447,7 +434,7 @@ def _live(rng: random.Random, item: PlannedItem, *, now, closed, received_share,
     item.order_ref = f"SO-{sale:%Y}-{orders:06d}"
     item.step(K.SHIPPED, S.SOLD, sale, actor="operator", note=item.order_ref)
     item.sold_at = item.last_at
-    item.warranty_ends_on = _add_months(item.sold_at.date(), warranty) if warranty else None
+    item.warranty_ends_on = warranty_ends_on(item.sold_at.date(), warranty)
     if rng.random() < 0.03 * defect_factor:  # customer return
         back = sale + timedelta(days=rng.uniform(3, 30))
         if back < now:
@@ -544,7 +531,7 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
         return bin_ids[(warehouse_ids[warehouse], code)] if code else None
 
     _insert(session, SerialItem, [
-        {"serial": i.serial, "serial_key": i.serial.strip().upper(), "product_id": product_ids[i.sku],
+        {"serial": i.serial, "serial_key": serial_key(i.serial), "product_id": product_ids[i.sku],
          "supplier_id": supplier_ids[i.supplier], "receipt_id": receipt_ids[i.receipt],
          "warehouse_id": warehouse_ids[i.warehouse], "bin_id": bin_id(i.warehouse, i.bin),
          "status": i.status, "condition": i.condition, "ownership": i.ownership, "unit_cost": i.unit_cost,
@@ -555,7 +542,7 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
     by_key = dict(session.execute(
         select(SerialItem.serial_key, SerialItem.id).where(SerialItem.receipt_id.in_(receipt_ids))
     ).all())
-    item_ids = [by_key[i.serial.strip().upper()] for i in plan.items]
+    item_ids = [by_key[serial_key(i.serial)] for i in plan.items]
 
     movements = [
         {"item_id": item_id, "kind": m["kind"], "from_bin_id": bin_id(item.warehouse, m["from_bin"]),
@@ -565,7 +552,7 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
         for m in item.movements
     ]
     movements.sort(key=lambda m: m["at"])  # the ledger's ids follow time
-    _insert(session, Movement, movements)
+    ledger.record_history(session, movements)
     defects = [
         {"item_id": item_id, "reason_code": d["reason_code"], "stage_found": d["stage_found"],
          "note": d["note"], "reported_by_id": users[d["actor"]], "reported_at": d["at"]}

@@ -87,6 +87,8 @@ class MovementKind(enum.StrEnum):
     FOUND = "found"  # a missing item turned up
     RESTOCKED = "restocked"  # customer return or repaired unit back into stock
     REVERSED = "reversed"  # undo of the movement named in the note
+    CONDITION_CHANGED = "condition_changed"  # regular, sample, damaged, refurbished
+    OWNERSHIP_CHANGED = "ownership_changed"  # owned or on consignment
 
 
 class DefectReason(enum.StrEnum):
@@ -129,6 +131,8 @@ CHECKED_PER_STATEMENT_ON_POSTGRESQL = frozenset({
     "fk_movements_actor_id_users",
     "fk_movements_from_bin_id_bins",
     "fk_movements_to_bin_id_bins",
+    "fk_movements_from_warehouse_id_warehouses",
+    "fk_movements_to_warehouse_id_warehouses",
 })
 
 
@@ -352,11 +356,23 @@ class SerialItem(db.Model):
 
 
 class Movement(db.Model):
-    """Append-only ledger: one row for every change to an item."""
+    """Append-only ledger: one row for every change to an item, written only by
+    :mod:`portal.items.ledger`; the database refuses UPDATE and DELETE on it.
+
+    Status and bin are recorded on every movement (before and after). The
+    warehouse, condition and ownership columns are set only on a movement that
+    changes them (both sides, ``from_*`` NULL where there was none) and are NULL
+    otherwise: a list of a million serials writes nothing extra, and what an
+    item was at a moment is the latest change before it (or, before its first
+    change, that change's ``from_*``)."""
 
     __tablename__ = "movements"
     __table_args__ = (
         one_of("kind", MovementKind),
+        one_of("from_condition", Condition),
+        one_of("to_condition", Condition),
+        one_of("from_ownership", Ownership),
+        one_of("to_ownership", Ownership),
         Index("ix_movements_item_at", "item_id", "id"),
         # unique like a constraint (which ignores NULLs too), but only scans carry an id:
         # a million listed movements write no entry
@@ -370,6 +386,12 @@ class Movement(db.Model):
     to_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
+    from_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    to_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    from_condition: Mapped[str | None] = mapped_column(String(16))
+    to_condition: Mapped[str | None] = mapped_column(String(16))
+    from_ownership: Mapped[str | None] = mapped_column(String(16))
+    to_ownership: Mapped[str | None] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     note: Mapped[str | None] = mapped_column(Text)
@@ -378,7 +400,33 @@ class Movement(db.Model):
     item: Mapped[SerialItem] = relationship()
     from_bin: Mapped[Bin | None] = relationship(foreign_keys=[from_bin_id])
     to_bin: Mapped[Bin | None] = relationship(foreign_keys=[to_bin_id])
+    from_warehouse: Mapped[Warehouse | None] = relationship(foreign_keys=[from_warehouse_id])
+    to_warehouse: Mapped[Warehouse | None] = relationship(foreign_keys=[to_warehouse_id])
     actor: Mapped[User | None] = relationship()
+
+
+#: The database keeps the ledger append-only: UPDATE and DELETE on movements
+#: are refused (TRUNCATE, which only an operator runs, is not a row change).
+#: Created by migration 0006_ledger; the test suite's SQLite cleanup drops and
+#: recreates the same triggers around its DELETEs.
+LEDGER_APPEND_ONLY_MESSAGE = "movements are append-only: write a reversing movement instead"
+LEDGER_APPEND_ONLY_DDL = {
+    "sqlite": [
+        f"CREATE TRIGGER movements_append_only_{op.lower()} BEFORE {op} ON movements "
+        f"BEGIN SELECT RAISE(ABORT, '{LEDGER_APPEND_ONLY_MESSAGE}'); END"
+        for op in ("UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE FUNCTION movements_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{LEDGER_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation'; END $$",
+        "CREATE TRIGGER movements_append_only BEFORE UPDATE OR DELETE ON movements "
+        "FOR EACH STATEMENT EXECUTE FUNCTION movements_append_only()",
+    ],
+}
+LEDGER_APPEND_ONLY_DROP = {
+    "sqlite": ["DROP TRIGGER movements_append_only_update", "DROP TRIGGER movements_append_only_delete"],
+    "postgresql": ["DROP TRIGGER movements_append_only ON movements", "DROP FUNCTION movements_append_only()"],
+}
 
 
 class DefectReport(db.Model):
@@ -392,9 +440,14 @@ class DefectReport(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # a report is never deleted (its movement stays in the ledger): undoing the
+    # scan that filed it marks it undone, and the defect reports leave it out
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     item: Mapped[SerialItem] = relationship()
-    reported_by: Mapped[User | None] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+    undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
 
 
 @event.listens_for(Session, "before_flush")

@@ -25,6 +25,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
+from portal.models import LEDGER_APPEND_ONLY_DDL, LEDGER_APPEND_ONLY_DROP
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -113,8 +114,14 @@ def _empty_all_tables(app) -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
+                # the ledger's append-only triggers refuse DELETE: lifted for the
+                # cleanup only, then put back with the migration's own DDL
+                for statement in LEDGER_APPEND_ONLY_DROP["sqlite"]:
+                    conn.execute(text(statement))
                 for name in reversed(tables):
                     conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our table names
+                for statement in LEDGER_APPEND_ONLY_DDL["sqlite"]:
+                    conn.execute(text(statement))
         db.engine.dispose()
 
 

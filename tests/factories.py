@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from portal.auth.services import create_user
 from portal.catalog import services as catalog
-from portal.models import Bin, ItemStatus, Movement, MovementKind, SerialItem, utcnow
+from portal.items import ledger
+from portal.models import Bin, ItemStatus, MovementKind, SerialItem, utcnow
+from portal.serials import serial_key
 
 DEFAULT_PASSWORD = "correct-horse-1"
 _counter = itertools.count(1)
@@ -67,7 +69,7 @@ def item(session, *, serial: str | None = None, status: str = ItemStatus.IN_STOC
         target = session.get(Bin, bin_id) if bin_id else bin_(session)
     serial = serial or f"SN{_n():08d}"
     row = SerialItem(
-        serial=serial, serial_key=serial.strip().upper(), product_id=p_id, supplier_id=s_id,
+        serial=serial, serial_key=serial_key(serial), product_id=p_id, supplier_id=s_id,
         receipt_id=receipt_id, status=status, condition=condition, ownership=ownership,
         bin_id=target.id if target else None,
         warehouse_id=target.warehouse_id if target else None,
@@ -76,10 +78,10 @@ def item(session, *, serial: str | None = None, status: str = ItemStatus.IN_STOC
     )
     session.add(row)
     session.flush()
-    session.add(Movement(item_id=row.id, kind=MovementKind.LISTED, to_status=ItemStatus.EXPECTED))
+    history = [{"item_id": row.id, "kind": MovementKind.LISTED, "to_status": ItemStatus.EXPECTED}]
     if status != ItemStatus.EXPECTED:
-        session.add(Movement(item_id=row.id, kind=MovementKind.RECEIVED,
-                             from_status=ItemStatus.EXPECTED, to_status=status,
-                             to_bin_id=row.bin_id))
+        history.append({"item_id": row.id, "kind": MovementKind.RECEIVED, "from_status": ItemStatus.EXPECTED,
+                        "to_status": status, "to_bin_id": row.bin_id})
+    ledger.record_history(session, history)
     session.flush()
     return session.scalars(select(SerialItem).where(SerialItem.id == row.id)).one()

@@ -6,6 +6,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..items import queries
 from ..models import Movement, SerialItem, utcnow
+from ..serials import normalise
 from . import bp, spec
 from .payload import jsonable
 
@@ -51,7 +52,7 @@ def serial_detail(serial: str):
     """Found as the look-up box finds it: trimmed, any case."""
     item = queries.item_by_serial(db.session, serial)
     if item is None:
-        raise NotFound(f"No item has the serial {serial.strip()[:100]}.")
+        raise NotFound(f"No item has the serial {normalise(serial)[:100]}.")
     oldest_first = queries.timeline(item.id).order_by(None).order_by(Movement.id)
     return item_json(item, db.session.scalars(oldest_first).all())
 

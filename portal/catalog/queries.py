@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..like import contains
 from ..models import Bin, ItemStatus, Product, SerialItem, Supplier, Warehouse
 
 MAX_SEARCH_LENGTH = 100
@@ -17,8 +18,7 @@ def _contains(columns, text: str | None):
     text = (text or "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]  # PostgreSQL text holds no NUL
     if not text:
         return None
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))
+    return or_(*(contains(column, text, ignore_case=True) for column in columns))
 
 
 def _filtered(query: Select, condition) -> Select:
@@ -79,5 +79,20 @@ def bins_by_warehouse(session: Session, warehouse_ids: list[int]) -> dict[int, i
     return _grouped_counts(session, Bin.warehouse_id, warehouse_ids)
 
 
-def warehouse_by_code(session: Session, code: str) -> Warehouse | None:
-    return session.scalar(select(Warehouse).where(Warehouse.code == code.strip().upper()))
+# --- look-ups by code: codes are stored upper-case, typed any way ---------------
+
+
+def _by_code(session: Session, column, code: str | None):
+    return session.scalar(select(column.class_).where(column == (code or "").strip().upper()))
+
+
+def supplier_by_code(session: Session, code: str | None) -> Supplier | None:
+    return _by_code(session, Supplier.code, code)
+
+
+def product_by_sku(session: Session, sku: str | None) -> Product | None:
+    return _by_code(session, Product.sku, sku)
+
+
+def warehouse_by_code(session: Session, code: str | None) -> Warehouse | None:
+    return _by_code(session, Warehouse.code, code)

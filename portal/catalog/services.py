@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, DomainError, Invalid
 from ..models import Bin, BinKind, ItemStatus, Product, SerialItem, Supplier, Warehouse
+from ..serials import gtin_check_digit
+from .queries import product_by_sku, supplier_by_code, warehouse_by_code  # noqa: F401 - the API's look-ups
 
 DOCK_BIN_CODE = "DOCK"
 QUARANTINE_BIN_CODE = "QUARANTINE"
@@ -104,12 +106,6 @@ def parse_shelf_life(raw) -> int | None:
             "Shelf life, when given, is between 1 and 36,500 days.", code="invalid_shelf_life"
         )
     return days
-
-
-def gtin_check_digit(body: str) -> int:
-    """GS1 mod-10 check digit for the digits before it."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
 
 
 def clean_gtin(raw: str | None) -> str | None:
@@ -556,21 +552,6 @@ def special_bin(session: Session, warehouse_id: int, kind: BinKind) -> Bin:
     return session.scalars(
         select(Bin).where(Bin.warehouse_id == warehouse_id, Bin.kind == kind)
     ).one()
-
-
-# --- look-ups by code (the JSON API; added with issue 2) ----------------------
-
-
-def supplier_by_code(session: Session, code: str) -> Supplier | None:
-    return session.scalar(select(Supplier).where(Supplier.code == (code or "").strip().upper()))
-
-
-def product_by_sku(session: Session, sku: str) -> Product | None:
-    return session.scalar(select(Product).where(Product.sku == (sku or "").strip().upper()))
-
-
-def warehouse_by_code(session: Session, code: str) -> Warehouse | None:
-    return session.scalar(select(Warehouse).where(Warehouse.code == (code or "").strip().upper()))
 
 
 def bins_for_warehouse(warehouse_id: int):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..like import contains
 from ..models import Movement, SerialItem
-from .serials import MAX_SERIAL_LENGTH, serial_key
+from ..serials import lookup_key, serial_key
 
 
 def item_by_serial(session: Session, raw: str) -> SerialItem | None:
-    key = serial_key(raw)
-    if not key or len(key) > MAX_SERIAL_LENGTH or "\x00" in key:  # PostgreSQL text holds no NUL
+    key = lookup_key(raw)
+    if key is None:
         return None
     return session.scalars(
         select(SerialItem)
@@ -29,10 +30,9 @@ def item_by_serial(session: Session, raw: str) -> SerialItem | None:
 def partial_matches(raw: str, limit: int = 20) -> Select:
     """Serials containing the text (four characters or more), for "did you mean"."""
     key = serial_key(raw).replace("\x00", "")  # PostgreSQL text holds no NUL
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return (
         select(SerialItem)
-        .where(SerialItem.serial_key.like(f"%{escaped}%", escape="\\"))
+        .where(contains(SerialItem.serial_key, key))
         .options(joinedload(SerialItem.product), joinedload(SerialItem.bin))
         .order_by(SerialItem.serial_key)
         .limit(limit)
@@ -50,11 +50,6 @@ def timeline(item_id: int) -> Select:
         )
         .order_by(Movement.id.desc())
     )
-
-
-def count_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(SerialItem.status, func.count()).group_by(SerialItem.status))
-    return dict(rows.all())
 
 
 def order_items(order_ref: str, limit: int = 200) -> Select:

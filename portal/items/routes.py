@@ -2,8 +2,8 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import utcnow
+from ..serials import MAX_SERIAL_LENGTH, normalise
 from . import ageing, bp, queries
-from .serials import MAX_SERIAL_LENGTH
 
 
 @bp.route("/lookup")
@@ -12,15 +12,16 @@ def lookup():
     otherwise the page says so and lists partial matches (four characters or
     more) and, if the text is an order reference, the units of that order."""
     raw = request.args.get("serial", "")
-    item = queries.item_by_serial(db.session, raw) if raw.strip() else None
+    query = normalise(raw)
+    item = queries.item_by_serial(db.session, query) if query else None
     if item is not None:
         return redirect(url_for("items.detail", serial=item.serial))
-    query = raw.strip()
     matches, order = [], []
     if 4 <= len(query) <= MAX_SERIAL_LENGTH:
         matches = db.session.scalars(queries.partial_matches(query)).all()
-    if 0 < len(query) <= 100:  # an order reference scanned or followed from an item page
-        order = db.session.scalars(queries.order_items(query)).all()
+    order_ref = raw.strip()
+    if 0 < len(order_ref) <= 100:  # an order reference scanned or followed from an item page
+        order = db.session.scalars(queries.order_items(order_ref)).all()
     return render_template("items/lookup.html", query=query, matches=matches, order=order), (
         404 if query and not order else 200
     )

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..items.serials import serial_key
+from ..like import contains
 from ..models import Bin, ItemStatus, Product, Receipt, SerialItem, Supplier, Warehouse
+from ..serials import serial_key
 from .models import UnexpectedItem
 
 ITEM_FILTERS = ("all", "expected", "received", "missing", "unexpected")
@@ -82,8 +83,7 @@ def receipt_items(receipt_id: int, *, show: str = "all", search: str = "", page:
         query = query.where(UnexpectedItem.id.is_not(None))
     key = serial_key(search)[:64]
     if key:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(SerialItem.serial_key.like(f"%{escaped}%", escape="\\"))
+        query = query.where(contains(SerialItem.serial_key, key))
     return query.order_by(SerialItem.id).offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
 
 

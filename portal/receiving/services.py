@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import DateTime, bindparam, delete, select, text, update
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..catalog.services import parse_money, special_bin
 from ..errors import Conflict, DomainError, Invalid, NotFound
 from ..extensions import sqlite_pragma
-from ..items.services import can_transition, transition
+from ..items import ledger
 from ..models import (
     BinKind,
     Condition,
@@ -507,14 +507,7 @@ def _save_list(session: Session, *, header: ReceiptHeader, preview: Preview, fil
     session.flush()
     with _large_page_cache(session):
         _insert_items(session, receipt=receipt, header=header, preview=preview, at=now)
-        session.execute(
-            text(
-                "INSERT INTO movements (item_id, kind, from_status, to_status, actor_id, at) "
-                "SELECT id, :kind, NULL, :status, :actor, :at FROM serial_items WHERE receipt_id = :receipt"
-            ).bindparams(bindparam("at", type_=DateTime)),
-            {"kind": MovementKind.LISTED.value, "status": ItemStatus.EXPECTED.value,
-             "actor": actor.id if actor else None, "at": now, "receipt": receipt.id},
-        )
+        ledger.list_items(session, where=SerialItem.receipt_id == receipt.id, actor=actor, at=now)
     return receipt
 
 
@@ -681,37 +674,10 @@ def _must_be_open(receipt: Receipt) -> None:
 def _bulk_transition(session: Session, *, receipt: Receipt, from_status: str, to_status: str, kind: str,
                      actor: User | None, to_bin_id: int | None, note: str, received: bool = False) -> int:
     """Every item of the receipt in ``from_status`` changes to ``to_status``, one
-    movement each: one UPDATE ... RETURNING and one INSERT ... SELECT. The
-    transition table decides whether the change is allowed at all."""
-    if not can_transition(from_status, to_status):
-        raise Invalid(f"Items cannot go from {from_status} to {to_status}.", code="status_not_allowed")
-    now = utcnow()
-    values = {"status": to_status, "bin_id": to_bin_id}
-    if received:
-        values["received_at"] = now
-    ids = session.scalars(
-        update(SerialItem)
-        .where(SerialItem.receipt_id == receipt.id, SerialItem.status == from_status)
-        .values(**values)
-        .returning(SerialItem.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not ids:
-        return 0
-    source = _keys_source(session, "ids")
-    id_values = [str(i) for i in ids]
-    session.execute(
-        text(
-            "INSERT INTO movements "  # noqa: S608 - no user text
-            "(item_id, kind, from_bin_id, to_bin_id, from_status, to_status, actor_id, at, note) "
-            "SELECT CAST(k.key AS INTEGER), :kind, NULL, :bin, :from_status, :to_status, :actor, :at, :note "
-            f"FROM {source}"
-        ).bindparams(bindparam("at", type_=DateTime)),
-        {"ids": _bind_keys(session, id_values), "kind": kind, "bin": to_bin_id, "from_status": from_status,
-         "to_status": to_status, "actor": actor.id if actor else None, "at": now, "note": note},
-    )
-    session.expire_all()
-    return len(ids)
+    movement each, through the ledger's set-based path."""
+    return ledger.bulk_transition(
+        session, where=(SerialItem.receipt_id == receipt.id) & (SerialItem.status == from_status),
+        to_status=to_status, kind=kind, actor=actor, to_bin_id=to_bin_id, note=note, mark_received=received)
 
 
 def receive_all_at_dock(session: Session, *, receipt: Receipt, actor: User | None) -> int:
@@ -773,13 +739,9 @@ def add_unexpected(session: Session, *, receipt: Receipt, serial: str, product_s
                       receipt_id=receipt.id, warehouse_id=receipt.warehouse_id, status=ItemStatus.EXPECTED)
     session.add(item)
     session.flush()
-    from ..models import Movement
-
-    session.add(Movement(item_id=item.id, kind=MovementKind.LISTED, to_status=ItemStatus.EXPECTED,
-                         actor_id=actor.id if actor else None,
-                         note=f"not on the supplier's list of receipt #{receipt.id}"))
+    ledger.list_item(session, item, actor=actor, note=f"not on the supplier's list of receipt #{receipt.id}")
     item.received_at = utcnow()
-    transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=actor,
+    ledger.transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=actor,
                to_bin=dock, note=f"unexpected with receipt #{receipt.id}")
     session.add(UnexpectedItem(receipt_id=receipt.id, item_id=item.id, found_by_id=actor.id if actor else None))
     session.flush()

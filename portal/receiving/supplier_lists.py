@@ -31,7 +31,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-MAX_SERIAL_LENGTH = 64
+from ..serials import (
+    BAD_INNER_CHARACTERS,
+    EDGE_CHARACTERS,
+    MAX_SERIAL_LENGTH,
+    PLAIN_SERIAL,
+    clean_edges,
+    imei_is_valid,
+)
+
 HEADER_SEARCH_ROWS = 30
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", None: "one column"}
@@ -153,13 +161,9 @@ PLACEHOLDERS = frozenset(
     {"-", "--", "---", "–", "—", "n/a", "na", "n.a.", "#n/a", "none", "null", "nil", "?", "tbd",
      "unknown", "x", "0", "no serial", "noserial", "missing", "nan"}
 )
-#: Characters stripped around a value: ordinary and Unicode whitespace, zero-width ones and BOMs.
-EDGE_CHARACTERS = " \t\r\n\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" \
-    "\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
-#: Whitespace or control characters inside a serial.
-_INNER_BAD = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
-#: A serial made only of these characters needs no further check but the placeholder list.
-_PLAIN_SERIAL = re.compile(r"[A-Za-z0-9_\-/]{1,64}")
+#: The serial rules (edge characters, length, allowed characters, Luhn) are portal.serials'.
+_INNER_BAD = BAD_INNER_CHARACTERS
+_PLAIN_SERIAL = PLAIN_SERIAL
 _INVALID_COST = object()
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _TRAILING_ZERO = re.compile(r"^\d+\.0+$")
@@ -1110,10 +1114,6 @@ def _field_of(index: int, columns: dict[str, int]) -> str | None:
 # --- checking rows --------------------------------------------------------------
 
 
-def clean_edges(value: str) -> str:
-    return value.strip(EDGE_CHARACTERS)
-
-
 def parse_cost(raw: str) -> Decimal | None:
     """A unit cost as suppliers write it: 12.50, 12,50, 1,234.50, 1.234,50, € 12.50.
     Raises ValueError when it is not a sensible amount."""
@@ -1136,20 +1136,6 @@ def parse_cost(raw: str) -> Decimal | None:
     if value >= Decimal("1e10"):
         raise ValueError(raw)
     return value.quantize(Decimal("0.01"))
-
-
-def imei_is_valid(digits: str) -> bool:
-    if len(digits) != 15 or not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(digits[:14]):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10 == int(digits[14])
 
 
 def check_serial(serial: str, kind: str = "any") -> tuple[str, str] | None:
@@ -1234,7 +1220,7 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
         if problem:
             errors.append(RowError(number, serial_header, raw, *problem))
             continue
-        key = serial.upper()
+        key = serial.upper()  # serials.serial_key of a cleaned serial, inlined on the hot path
         if key in first_row_of:
             errors.append(RowError(number, serial_header, raw, "duplicate_in_file",
                                    f"Duplicate: row {first_row_of[key]} has the same serial "

@@ -1,5 +1,5 @@
-"""Printable label sheets: bin labels (Code128 of the bin prefix plus the bin
-code, and the code in large print) and serial labels for a receipt's items.
+"""Printable label sheets: bin labels (Code128 of the bin prefix, warehouse and bin
+code, ``BIN:WH1/A-01``, and the code in large print) and serial labels for a receipt's items.
 
 Barcodes are python-barcode SVGs embedded as base64 data URIs (pasting the
 SVG inline makes WeasyPrint warn); their size comes from the writer's
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Invalid, NotFound
 from ..models import Bin, Product, Receipt, SerialItem, Supplier, Warehouse
+from ..scanning.barcodes import bin_label_text
 from .pdf import render_pdf
 
 MAX_LABELS = 480  # 20 sheets of 24: one print run stays quick to render
@@ -128,7 +129,9 @@ def bin_labels_pdf(session: Session, *, warehouse_code: str, bin_codes: list[str
         raise Invalid(f"That is {len(codes)} labels; print at most {MAX_LABELS} at a time.", code="too_many")
     height = 15 if sheet.label_height_mm >= 35 else 12
     labels = [
-        Label(code=code, barcode=barcode_data_uri(prefix + code, width_mm=sheet.barcode_width_mm, height_mm=height),
+        Label(code=code, barcode=barcode_data_uri(bin_label_text(prefix=prefix, warehouse_code=warehouse.code,
+                                                                 bin_code=code),
+                                                  width_mm=sheet.barcode_width_mm, height_mm=height),
               lines=(f"{warehouse.code} · {warehouse.name}",))
         for code in codes
     ]

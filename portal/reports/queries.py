@@ -533,10 +533,11 @@ def fifo_shipments(session: Session, filters: AgingFilters) -> pd.DataFrame:
 
 
 def _first_defects(filters: DefectFilters):
-    """Each item's first defect report up to the end of the period."""
+    """Each item's first defect report up to the end of the period (a report whose
+    scan was undone is kept, marked undone, and not counted)."""
     return (
         select(DefectReport.item_id, func.min(DefectReport.id).label("report_id"))
-        .where(DefectReport.reported_at < next_day_start(filters.date_to))
+        .where(DefectReport.reported_at < next_day_start(filters.date_to), DefectReport.undone_at.is_(None))
         .group_by(DefectReport.item_id)
         .subquery("first_defect")
     )

@@ -9,8 +9,9 @@ The rule (also in the README):
    ``]Q3``, ``]J1``).
 2. A code starting with the bin label prefix (``BIN_LABEL_PREFIX``, ``BIN:`` by
    default, compared case-insensitively) is a bin label:
-   ``BIN:<warehouse>/<bin>``, or ``BIN:<bin>`` when that bin code is unique.
-   Serials never start with the prefix.
+   ``BIN:<warehouse>/<bin>`` (what the portal prints, :func:`bin_label_text`),
+   or ``BIN:<bin>`` (labels printed before the warehouse was on them) while that
+   bin code is unique. Serials never start with the prefix.
 3. A GS1 code is read with the ``biip`` parser: the serial comes from AI 21,
    the GTIN from AI 01, the expiry from AI 17 and the batch from AI 10. A code
    is taken as GS1 when the scanner said so (symbology identifier), when it
@@ -18,7 +19,9 @@ The rule (also in the README):
    ``(01)...(21)...``, or when it starts with AI 01 and a GTIN whose check
    digit is right and it parses completely with an AI 21. A GS1 code without
    AI 21 carries no serial and is refused as such.
-4. Anything else is a plain serial, trimmed.
+4. Anything else is a plain serial, its edges cleaned.
+
+A serial's rules (edges, key, length, GTIN check digit) are ``portal.serials``'.
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ from datetime import date
 from biip import ParseConfig
 from biip.gs1_messages import GS1Message
 
+from ..serials import MAX_SERIAL_LENGTH, gtin_is_valid, normalise
+
 #: Scanners may add this in front of the data (ISO/IEC 15424).
 SYMBOLOGY_IDENTIFIER = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 #: Symbology identifiers that announce GS1 data.
 GS1_IDENTIFIERS = frozenset({"]C1", "]e0", "]d2", "]Q3", "]J1"})
 GROUP_SEPARATOR = "\x1d"
 MAX_CODE_LENGTH = 200
-MAX_SERIAL_LENGTH = 64
 BIN_SEPARATOR = "/"
 _PARSE_CONFIG = ParseConfig(separator_chars=(GROUP_SEPARATOR,))
 UNPRINTABLE = re.compile(r"[\x00-\x1c\x1e\x1f\x7f]")
@@ -55,7 +59,7 @@ class BinLabel:
 
     @property
     def label(self) -> str:
-        return f"{self.warehouse_code}/{self.bin_code}" if self.warehouse_code else self.bin_code
+        return bin_name(self.warehouse_code, self.bin_code)
 
 
 @dataclass(frozen=True)
@@ -77,20 +81,12 @@ def strip_symbology(raw: str) -> tuple[str | None, str]:
     return None, raw
 
 
-def gtin_check_digit_ok(digits: str) -> bool:
-    if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
-        return False
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
 def looks_like_gs1(identifier: str | None, data: str) -> bool:
     if identifier is not None:
         return identifier in GS1_IDENTIFIERS
     if GROUP_SEPARATOR in data or data.startswith("(") and ")" in data:
         return True
-    return data.startswith("01") and len(data) > 18 and gtin_check_digit_ok(data[2:16]) and "21" in data[16:]
+    return data.startswith("01") and len(data) > 18 and gtin_is_valid(data[2:16]) and "21" in data[16:]
 
 
 def parse_gs1(data: str) -> SerialCode:
@@ -106,13 +102,13 @@ def parse_gs1(data: str) -> SerialCode:
         raise BadCode(f"This GS1 code could not be read ({error}).") from None
     strings = message.element_strings
     serial = strings.get(ai="21")
-    if serial is None or not serial.value.strip():
+    if serial is None or not normalise(serial.value):
         raise BadCode("This GS1 code has no serial number (AI 21): scan the serial's own barcode.")
     gtin = strings.get(ai="01")
     expiry = strings.get(ai="17")
     batch = strings.get(ai="10")
     return SerialCode(
-        serial=serial.value.strip(),
+        serial=normalise(serial.value),
         gtin=gtin.value if gtin else None,
         expiry=expiry.date if expiry else None,
         batch=batch.value if batch else None,
@@ -139,7 +135,7 @@ def read_code(raw: str | None, *, bin_prefix: str) -> BinLabel | SerialCode:
     else:
         if UNPRINTABLE.search(data) or GROUP_SEPARATOR in data:
             raise BadCode("This code contains control characters: check the scanner's set-up.")
-        code = SerialCode(serial=data)
+        code = SerialCode(serial=normalise(data))
     if not code.serial:
         raise BadCode("Nothing was scanned.")
     if len(code.serial) > MAX_SERIAL_LENGTH:
@@ -159,9 +155,14 @@ def read_bin_label(rest: str) -> BinLabel:
     return BinLabel(bin_code=bin_code, warehouse_code=warehouse or None)
 
 
+def bin_name(warehouse_code: str | None, bin_code: str) -> str:
+    """How a bin is named to a person and on its label: ``WH1/A-01-1``."""
+    return f"{warehouse_code}{BIN_SEPARATOR}{bin_code}" if warehouse_code else bin_code
+
+
 def bin_label_text(*, prefix: str, warehouse_code: str, bin_code: str) -> str:
-    """What a bin label carries: ``BIN:WH1/A-01-1``."""
-    return f"{prefix}{warehouse_code}{BIN_SEPARATOR}{bin_code}"
+    """What a bin label carries, always with its warehouse: ``BIN:WH1/A-01-1``."""
+    return f"{prefix}{bin_name(warehouse_code, bin_code)}"
 
 
 def printable(raw: str) -> str:

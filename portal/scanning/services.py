@@ -21,23 +21,22 @@ from a page: 8 plus the login's user look-up), whatever the database size:
 
 from __future__ import annotations
 
-import calendar
 import functools
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from ..errors import Invalid
+from ..items import ledger
 from ..items import services as items
 from ..models import (
     Bin,
     BinKind,
     DefectReason,
-    DefectReport,
     DefectStage,
     ItemStatus,
     Movement,
@@ -49,6 +48,8 @@ from ..models import (
     Warehouse,
     utcnow,
 )
+from ..serials import serial_key
+from ..warranty import add_months
 from . import barcodes
 from .models import BinCount, ScanLog, ScanSession
 
@@ -153,17 +154,10 @@ def clean_session_key(raw) -> str:
     return value
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def bin_label(bin_: Bin | None) -> str | None:
     if bin_ is None:
         return None
-    return f"{bin_.warehouse.code}/{bin_.code}"
+    return barcodes.bin_name(bin_.warehouse.code, bin_.code)
 
 
 def human(status: str) -> str:
@@ -281,7 +275,7 @@ def _locked_item(session: Session, *, key: str | None = None, item_id: int | Non
     if row is None:
         return None, None
     item, sku, name, warranty, bin_code, warehouse_code, receipt, receipt_warehouse = row
-    label = f"{warehouse_code}/{bin_code}" if bin_code else None
+    label = barcodes.bin_name(warehouse_code, bin_code) if bin_code else None
     return item, ItemFacts(sku, name, warranty or 0, item.bin_id, label, receipt, receipt_warehouse)
 
 
@@ -585,7 +579,7 @@ def _order_scanned(scan: _Scan, text: str, *, confirmed: bool = False) -> dict:
     reference becomes one only once the operator confirms it."""
     if not text or len(text) > MAX_ORDER_REF or barcodes.UNPRINTABLE.search(text):
         return scan.refused(f"An order reference has 1 to {MAX_ORDER_REF} printable characters.", kind="order")
-    key = text.upper()
+    key = serial_key(text)
     is_serial = scan.session.scalar(select(SerialItem.id).where(SerialItem.serial_key == key))
     if is_serial:
         return scan.refused(
@@ -625,7 +619,7 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: st
         return scan.refused("Scan the bin label to start a count.")
     if task == "ship" and not scan.order_ref:
         return scan.refused("Scan or type the order reference first.")
-    key = read.serial.upper()
+    key = serial_key(read.serial)
     item, scan.facts = _locked_item(scan.session, key=key)
     if item is None:
         if task == "ship" and scan.scan_session is not None and scan.settings.looks_like_order_ref(read.serial):
@@ -672,8 +666,8 @@ def _refusal_for(item: SerialItem, *, doing: str) -> str | None:
 
 
 def _transition(scan: _Scan, item: SerialItem, **kwargs):
-    return items.transition(scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id,
-                            at=scan.at, **kwargs)
+    return ledger.transition(scan.session, item, actor=scan.actor, client_scan_id=scan.log.client_scan_id,
+                             at=scan.at, **kwargs)
 
 
 def _put_away(scan: _Scan, item: SerialItem) -> dict:
@@ -727,7 +721,7 @@ def _move(scan: _Scan, item: SerialItem) -> dict:
 
 def _count(scan: _Scan, item: SerialItem) -> dict:
     target = scan.target
-    if item.bin_id == target.id and item.status in items.IN_A_BIN:
+    if item.bin_id == target.id and item.status in ledger.IN_A_BIN:
         return scan.answer(ACCEPTED, f"{item.serial} counted.", undoable=True)
     where = f"in {scan.facts.bin_label}" if item.bin_id else human(item.status)
     return scan.answer(
@@ -749,11 +743,11 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
     if older is not None:
         older_serial, older_bin, older_wh = older
         warning = (
-            f"An older {scan.facts.sku} is in stock: {older_serial} in {older_wh}/{older_bin} "
+            f"An older {scan.facts.sku} is in stock: {older_serial} in {barcodes.bin_name(older_wh, older_bin)} "
             "(first in, first out)."
         )
         if scan.settings.fifo_enforced:
-            scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
+            scan.extra["older_unit"] = {"serial": older_serial, "bin": barcodes.bin_name(older_wh, older_bin)}
             return scan.refused(f"Not shipped. {warning}")
     now = scan.at
     _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=f"order {scan.order_ref}")
@@ -762,9 +756,10 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
     item.warranty_ends_on = add_months(now.date(), scan.facts.warranty_months)
     shipped = f"{item.serial} shipped on order {scan.order_ref}; warranty until {item.warranty_ends_on:%Y-%m-%d}."
     if warning:
-        scan.extra["older_unit"] = {"serial": older_serial, "bin": f"{older_wh}/{older_bin}"}
+        scan.extra["older_unit"] = {"serial": older_serial, "bin": barcodes.bin_name(older_wh, older_bin)}
         return scan.answer(WARNING, f"{shipped} {warning}", undoable=True,
-                           headline=f"{item.serial} shipped. Older: {older_serial} in {older_wh}/{older_bin}.")
+                           headline=f"{item.serial} shipped. Older: {older_serial} in "
+                                    f"{barcodes.bin_name(older_wh, older_bin)}.")
     return scan.answer(ACCEPTED, shipped, undoable=True)
 
 
@@ -881,14 +876,11 @@ def undo_scan(
             "Scan it again where it belongs.",
             kind="undo",
         )
-    items.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
+    ledger.reverse_last_movement(session, item, actor=actor, client_scan_id=scan_id)
     if target.task == "defect":
-        # the report that scan filed goes with it, or the defects report would count a
-        # unit that was never defective (the ledger keeps both movements)
-        filed = session.scalar(select(DefectReport.id).where(DefectReport.item_id == item.id)
-                               .order_by(DefectReport.id.desc()).limit(1))
-        if filed is not None:
-            session.execute(delete(DefectReport).where(DefectReport.id == filed))
+        # the report that scan filed is marked undone (never deleted), or the defects
+        # report would count a unit that was never defective (the ledger keeps both movements)
+        items.withdraw_latest_defect_report(session, item, actor=actor)
     session.execute(mark_undone)
     where = f"back in {current_bin_label(item, scan.facts)}" if item.bin_id else human(item.status)
     return scan.answer(ACCEPTED, f"Undone: {item.serial} is {human(item.status)}, {where}.", kind="undo")
@@ -951,7 +943,7 @@ def _count_sets(session: Session, count: BinCount) -> tuple[list[SerialItem], li
     options = (joinedload(SerialItem.product, innerjoin=True), joinedload(SerialItem.bin).joinedload(Bin.warehouse))
     in_bin = session.scalars(
         select(SerialItem).options(*options).where(
-            SerialItem.bin_id == count.bin_id, SerialItem.status.in_(tuple(items.IN_A_BIN))
+            SerialItem.bin_id == count.bin_id, SerialItem.status.in_(tuple(ledger.IN_A_BIN))
         ).order_by(SerialItem.serial_key)
     ).all()
     scanned = session.scalars(
@@ -1008,21 +1000,21 @@ def apply_count(session: Session, *, actor: User, session_key: str, count_id: in
     done = {"marked_missing": [], "moved_in": [], "found": [], "received": [], "not_changed": []}
     for item in missing:
         if item.status == S.IN_STOCK:
-            items.transition(session, item, to_status=S.MISSING, kind=MovementKind.COUNTED, actor=actor, note=note)
+            ledger.transition(session, item, to_status=S.MISSING, kind=MovementKind.COUNTED, actor=actor, note=note)
             done["marked_missing"].append(item.serial)
         else:
             done["not_changed"].append(f"{item.serial}: {human(item.status)}, check it by hand")
     for item in unexpected:
-        if item.status in items.IN_A_BIN:
-            items.transition(session, item, to_status=item.status, kind=MovementKind.COUNTED,
+        if item.status in ledger.IN_A_BIN:
+            ledger.transition(session, item, to_status=item.status, kind=MovementKind.COUNTED,
                              actor=actor, to_bin=target, note=note)
             done["moved_in"].append(item.serial)
         elif item.status == S.MISSING:
-            items.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND,
+            ledger.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.FOUND,
                              actor=actor, to_bin=target, note=note)
             done["found"].append(item.serial)
         elif item.status == S.EXPECTED:
-            items.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED,
+            ledger.transition(session, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED,
                              actor=actor, to_bin=target, note=note)
             item.received_at = utcnow()
             done["received"].append(item.serial)

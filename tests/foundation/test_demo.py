@@ -12,7 +12,7 @@ from portal import create_app
 from portal.catalog.services import clean_gtin
 from portal.demo import DEMO_LOGINS, plan_demo
 from portal.extensions import db
-from portal.items.services import can_transition
+from portal.items.ledger import can_transition
 from portal.models import (
     Bin,
     DefectReport,

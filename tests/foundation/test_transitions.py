@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.errors import Conflict, Invalid
-from portal.items.services import IN_A_BIN, TRANSITIONS, can_transition, reverse_last_movement, transition
+from portal.items.ledger import IN_A_BIN, TRANSITIONS, can_transition, reverse_last_movement, transition
 from portal.models import ItemStatus, Movement, MovementKind, SerialItem
 from tests import factories
 

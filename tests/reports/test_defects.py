@@ -167,3 +167,28 @@ def test_nothing_to_report(app, manager):
     assert body["empty"] is True and body["summary"]["received"] == 0
     assert body["summary"]["rate"] == {"value": None, "numerator": 0, "denominator": 0}
     assert "Nothing to report" in manager.get("/reports/defects-by-supplier").get_data(as_text=True)
+
+
+def test_a_report_whose_scan_was_undone_is_kept_but_not_counted(fixed_warehouse, manager, app):
+    """Undoing a defect scan marks its report undone (never deleted): the report
+    leaves it out, and counts it again nowhere else."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import DefectReport, SerialItem, Supplier, utcnow
+
+    with app.app_context():
+        first_bad = db.session.scalars(
+            select(DefectReport).join(SerialItem, SerialItem.id == DefectReport.item_id)
+            .join(Supplier, Supplier.id == SerialItem.supplier_id).where(Supplier.code == "BAD")
+            .order_by(DefectReport.id).limit(1)
+        ).one()
+        first_bad.undone_at = utcnow()
+        db.session.commit()
+        kept = db.session.scalar(select(db.func.count()).select_from(DefectReport))
+    start = fixed_warehouse.days_ago(364).isoformat()
+    body = manager.get(f"/reports/defects-by-supplier.json?date_from={start}").get_json()
+    by_code = {r["supplier_code"]: r for r in _rows(body, "suppliers")}
+    assert (by_code["BAD"]["received"], by_code["BAD"]["defective"]) == (6, 4)
+    assert body["summary"]["defective"] == 8
+    assert kept > 0

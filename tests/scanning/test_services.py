@@ -221,8 +221,10 @@ def test_undoing_a_defect_scan_withdraws_its_report(floor, scan):
     assert undo["result"] == "accepted", undo["message"]
     floor.session.refresh(item)
     assert item.status == "in_stock" and item.bin_id == floor.bin_a.id
-    reports = floor.session.scalars(select(DefectReport)).all()
-    assert [r.item_id for r in reports] == [earlier.id]  # only the undone scan's report went
+    reports = floor.session.scalars(select(DefectReport).order_by(DefectReport.id)).all()
+    # nothing the ledger refers to is deleted: the undone scan's report stays, marked undone
+    assert [(r.item_id, r.undone_at is None) for r in reports] == [(earlier.id, True), (item.id, False)]
+    assert reports[1].undone_by_id == floor.user.id
     assert [m.kind for m in movements(floor.session, item)][-2:] == ["defect", "reversed"]
 
 
