@@ -31,7 +31,7 @@ def test_bin_labels_for_chosen_bins(fixed_warehouse, manager, pdf_text, tmp_path
     assert "A-01" in pages[0] and "A-02" in pages[0] and "WH1 · Main" in pages[0]
     assert "B-01" not in pages[0]
     assert weasyprint_warnings == []
-    assert _decode(response.data, tmp_path) == ["BIN:A-01", "BIN:A-02"]
+    assert _decode(response.data, tmp_path) == ["BIN:WH1/A-01", "BIN:WH1/A-02"]  # the warehouse, always
 
 
 def test_all_bins_fill_sheets_of_24(app, make_warehouse, make_bin, manager, pdf_text, tmp_path):
@@ -55,7 +55,7 @@ def test_skip_used_labels_and_other_sheet(fixed_warehouse, manager, pdf_text, tm
 def test_custom_prefix(fixed_warehouse, app, manager, tmp_path):
     app.config["BIN_LABEL_PREFIX"] = "LOC-"
     response = manager.get("/reports/labels/bins.pdf?warehouse=WH2&bin=B-01")
-    assert _decode(response.data, tmp_path) == ["LOC-B-01"]
+    assert _decode(response.data, tmp_path) == ["LOC-WH2/B-01"]
 
 
 @pytest.mark.parametrize(
