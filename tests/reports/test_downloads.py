@@ -50,13 +50,13 @@ def _csv(response):
 
 def test_csv_of_each_table(fixed_warehouse, manager):
     rows = _csv(manager.get("/reports/stock-aging.csv?table=buckets"))
-    assert rows[0] == ["Age", "Units", "Share of units", "Value at cost", "Share of value"]
+    assert rows[0] == ["Age", "Units", "Share of units", "Value at cost (EUR)", "Share of value"]
     assert rows[1][:2] == ["0–30 days", "2"] and rows[1][3] == "20.0"
     assert len(rows) == 7
     products = _csv(manager.get("/reports/stock-aging.csv?table=by_product"))
     assert products[0][:3] == ["SKU", "Product", "Units"]
     oldest = _csv(manager.get("/reports/stock-aging.csv?table=oldest"))
-    assert "Product" in oldest[0] and "Cost" in oldest[0]  # detail columns are in the download
+    assert "Product" in oldest[0] and "Cost (EUR)" in oldest[0]  # detail columns are in the download
     assert oldest[1][0] == "S-OLD"
 
 
