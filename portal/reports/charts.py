@@ -166,8 +166,12 @@ def _svg(bars: list[Bar], *, title: str, width: int, compact: bool, reference: f
             x=round(value_x, 1), y=y + 12, text=fit(bar.text, value_room)))
     if reference is not None:
         rx = x(reference)
-        body.append(Markup('<path d="M{x} {t}V{b}" stroke="#000" stroke-width="1" stroke-dasharray="4 3" '
-                           'fill="none"/>').format(x=rx, t=top - 4, b=height))
+        # compact: the line stops short of each label line above its bar
+        spans = ([(top + i * row + 17, top + (i + 1) * row) for i in range(len(bars))] if compact
+                 else [(top - 4, height)])
+        path = "".join(f"M{rx} {t}V{b}" for t, b in spans)
+        body.append(Markup('<path d="{d}" stroke="#000" stroke-width="1" stroke-dasharray="4 3" '
+                           'fill="none"/>').format(d=path))
         text = fit(reference_text, label_w + plot, SMALL)
         room_right = label_w + plot - rx
         if text_width(text, SMALL) + 4 <= room_right:

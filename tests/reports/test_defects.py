@@ -167,3 +167,13 @@ def test_nothing_to_report(app, manager):
     assert body["empty"] is True and body["summary"]["received"] == 0
     assert body["summary"]["rate"] == {"value": None, "numerator": 0, "denominator": 0}
     assert "Nothing to report" in manager.get("/reports/defects-by-supplier").get_data(as_text=True)
+
+
+def test_whiskers_explained_and_totals(fixed_warehouse, manager):
+    start = fixed_warehouse.days_ago(364).isoformat()
+    html = manager.get(f"/reports/defects-by-supplier?date_from={start}").get_data(as_text=True)
+    assert "95 % interval (Wilson): the supplier&#39;s true rate lies in it 19 times in 20" in html
+    assert "overall rate, all suppliers" in html
+    suppliers = html.split('id="table-suppliers"', 1)[1].split("</section>", 1)[0]
+    assert "Total (5 rows)" in suppliers and "37.50 %" in suppliers.split("<tfoot>", 1)[1]
+    assert f'href="/items/?defect=yes&amp;received_from={start}' in html

@@ -203,6 +203,7 @@ def test_labels_page_and_bin_choices(fixed_warehouse, manager):
     html = manager.get("/reports/labels?warehouse=WH2").get_data(as_text=True)
     assert 'value="B-01"' in html and 'value="A-01"' not in html
     assert "PO-7" in html and "2 items" in html
+    assert "Avery 3474" in html and "L7160" in html and "L7163" in html  # the stock each layout is for
     fragment = manager.get("/reports/labels/bin-choices?warehouse=WH1", headers={"HX-Request": "true"})
     text = fragment.get_data(as_text=True)
     assert 'value="A-01"' in text and 'value="A-02"' in text and "<html" not in text
