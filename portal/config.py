@@ -18,6 +18,8 @@ DEFAULTS = {
     "BIN_LABEL_PREFIX": "BIN:",  # bin barcodes carry this prefix; serials never do
     "FIFO_ENFORCED": False,  # ship: refuse (not only warn) when an older unit is in stock
     "AGING_BUCKETS": [30, 60, 90, 180, 365],
+    "CURRENCY": "EUR",  # what unit costs are in: shown on report pages, PDFs and CSV/XLSX headers
+    "CSV_SEPARATOR": ",",  # "," or ";" (European Excel); a download's ?sep= overrides it
     "SQLALCHEMY_ENGINE_OPTIONS": {},
 }
 

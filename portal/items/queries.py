@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..like import contains
-from ..models import Movement, SerialItem
+from ..models import Bin, DefectReport, Movement, Product, SerialItem, Supplier, Warehouse
 from ..serials import lookup_key, serial_key
 
 
@@ -61,3 +63,47 @@ def order_items(order_ref: str, limit: int = 200) -> Select:
         .order_by(SerialItem.serial_key)
         .limit(limit)
     )
+
+
+def _day_after(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day) + timedelta(days=1)
+
+
+def item_list(*, status: str = "", warehouse: str = "", bin: str = "", supplier: str = "", product: str = "",
+              received_from: date | None = None, received_to: date | None = None,
+              shipped_from: date | None = None, shipped_to: date | None = None, defect: str = "") -> Select:
+    """Items matching the filters, newest received first (the records behind
+    the report figures). Codes match exactly, case-insensitively."""
+    stmt = select(SerialItem).options(
+        joinedload(SerialItem.product), joinedload(SerialItem.supplier), joinedload(SerialItem.warehouse),
+        joinedload(SerialItem.bin),
+    )
+    if status:
+        stmt = stmt.where(SerialItem.status == status)
+    if warehouse:
+        stmt = stmt.where(SerialItem.warehouse_id.in_(select(Warehouse.id).where(Warehouse.code == warehouse.upper())))
+    if bin:
+        bins = select(Bin.id).where(Bin.code == bin.upper())
+        if warehouse:
+            bins = bins.join(Warehouse, Warehouse.id == Bin.warehouse_id).where(Warehouse.code == warehouse.upper())
+        stmt = stmt.where(SerialItem.bin_id.in_(bins))
+    if supplier:
+        stmt = stmt.where(SerialItem.supplier_id.in_(select(Supplier.id).where(Supplier.code == supplier.upper())))
+    if product:
+        stmt = stmt.where(SerialItem.product_id.in_(select(Product.id).where(Product.sku == product.upper())))
+    if received_from:
+        stmt = stmt.where(SerialItem.received_at >= datetime(received_from.year, received_from.month,
+                                                             received_from.day))
+    if received_to:
+        stmt = stmt.where(SerialItem.received_at < _day_after(received_to))
+    if shipped_from:
+        stmt = stmt.where(SerialItem.sold_at >= datetime(shipped_from.year, shipped_from.month, shipped_from.day))
+    if shipped_to:
+        stmt = stmt.where(SerialItem.sold_at < _day_after(shipped_to))
+    if defect == "yes":
+        # as the defects report counts them: a report filed by the end of the receipt period
+        reported = select(DefectReport.id).where(DefectReport.item_id == SerialItem.id)
+        if received_to:
+            reported = reported.where(DefectReport.reported_at < _day_after(received_to))
+        stmt = stmt.where(exists(reported))
+    return stmt.order_by(SerialItem.received_at.desc().nulls_last(), SerialItem.id.desc())

@@ -3,7 +3,26 @@ from flask import current_app, redirect, render_template, request, url_for
 from ..extensions import db
 from ..models import utcnow
 from ..serials import MAX_SERIAL_LENGTH, normalise
+from ..web.pagination import page_number, paginate
 from . import ageing, bp, queries
+from .forms import ItemFilterForm
+
+LIST_FILTERS = ("status", "warehouse", "bin", "supplier", "product", "received_from", "received_to",
+                "shipped_from", "shipped_to", "defect")
+
+
+@bp.route("/", endpoint="list")
+def item_list():
+    """Items by status, place, supplier, product and dates, paged: where the
+    report figures and the home counts lead."""
+    form = ItemFilterForm(request.args)
+    if not form.validate():
+        return render_template("items/list.html", form=form, listing=None, filters={}), 422
+    filters = {name: form[name].data for name in LIST_FILTERS if form[name].data}
+    texts = {name: value.strip() if isinstance(value, str) else value for name, value in filters.items()}
+    listing = paginate(db.session, queries.item_list(**texts), number=page_number())
+    query = {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in texts.items()}
+    return render_template("items/list.html", form=form, listing=listing, filters=query)
 
 
 @bp.route("/lookup")

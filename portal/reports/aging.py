@@ -15,7 +15,7 @@ from . import queries
 from .charts import Bar, bar_chart
 from .filters import AgingFilters, next_day_start
 from .formatting import integer, money
-from .results import Column, Fact, Report, Table
+from .results import Column, Fact, Report, Table, total_label
 
 TITLE = "Stock aging"
 BREAKDOWN_LIMIT = 15  # rows per breakdown on the page and in the PDF; downloads hold all
@@ -150,7 +150,19 @@ def read_stock_aging(session: Session, filters: AgingFilters, limits: list[int])
     return AgingReads(groups, oldest, expiring, queries.fifo_shipments(session, filters))
 
 
-def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now: datetime | None = None) -> Report:
+def breakdown_totals(rows: list[dict], bucket_count: int) -> dict:
+    """The totals row of a breakdown: sums, the unit-weighted average age and the oldest age."""
+    units = sum(r["units"] for r in rows)
+    totals = {"units": units, "value": round(sum(r["value"] for r in rows), 2)}
+    if units:
+        totals["average_age"] = round(sum(r["average_age"] * r["units"] for r in rows) / units, 1)
+        totals["oldest_age"] = max(r["oldest_age"] for r in rows)
+    totals.update({f"b{i}": sum(r[f"b{i}"] for r in rows) for i in range(bucket_count)})
+    return totals
+
+
+def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now: datetime | None = None,
+                       currency: str = "") -> Report:
     """The whole report for these filters (the page, the PDF, the downloads,
     the API and the CLI all call this)."""
     limits = check_buckets(buckets)
@@ -201,26 +213,22 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
              Column("unit_share", "Share of units", "pct", of="total_units"),
              Column("value", "Value at cost", "money"), Column("value_share", "Share of value", "pct")],
             bucket_rows,
+            totals={"bucket": "Total", "units": total_units, "value": total_value,
+                    "unit_share": 1.0 if total_units else None, "total_units": total_units,
+                    "value_share": 1.0 if total_value else None},
         )
     }
-    def breakdown(keys: list[str]) -> list[dict]:
-        return _breakdown(groups, keys, labels) if total_units else []
+    def breakdown(key: str, title: str, first: list[Column]) -> Table:
+        rows = _breakdown(groups, [c.key for c in first], labels) if total_units else []
+        totals = total_label(first[0].key, rows, breakdown_totals(rows, len(labels))) if rows else None
+        return Table(key, title, _breakdown_columns(first, labels), rows, BREAKDOWN_LIMIT, totals=totals)
 
-    tables["by_product"] = Table(
-        "by_product", "By product",
-        _breakdown_columns([Column("sku", "SKU"), Column("product_name", "Product")], labels),
-        breakdown(["sku", "product_name"]), BREAKDOWN_LIMIT,
-    )
-    tables["by_supplier"] = Table(
-        "by_supplier", "By supplier",
-        _breakdown_columns([Column("supplier_code", "Code"), Column("supplier_name", "Supplier")], labels),
-        breakdown(["supplier_code", "supplier_name"]), BREAKDOWN_LIMIT,
-    )
-    tables["by_warehouse"] = Table(
-        "by_warehouse", "By warehouse",
-        _breakdown_columns([Column("warehouse_code", "Code"), Column("warehouse_name", "Warehouse")], labels),
-        breakdown(["warehouse_code", "warehouse_name"]), BREAKDOWN_LIMIT,
-    )
+    tables["by_product"] = breakdown("by_product", "By product",
+                                     [Column("sku", "SKU"), Column("product_name", "Product")])
+    tables["by_supplier"] = breakdown("by_supplier", "By supplier",
+                                      [Column("supplier_code", "Code"), Column("supplier_name", "Supplier")])
+    tables["by_warehouse"] = breakdown("by_warehouse", "By warehouse",
+                                       [Column("warehouse_code", "Code"), Column("warehouse_name", "Warehouse")])
     tables["oldest"] = Table(
         "oldest", f"The {OLDEST_LIMIT} oldest units (first-in-first-out pick list)",
         UNIT_COLUMNS + [Column("age_days", "Age (days)", "days"), Column("cost", "Cost", "money", detail=True)],
@@ -229,7 +237,7 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
     expiry_total = expired_units + near_units
     tables["expiry"] = Table(
         "expiry", "Past or near expiry (soonest first)",
-        UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days left", "int"),
+        UNIT_COLUMNS + [Column("expires_on", "Expires", "date"), Column("days_left", "Days to expiry", "expiry"),
                         Column("cost", "Cost", "money", detail=True)],
         _unit_rows(reads.expiring, as_of, expiry=True) if reads.expiring is not None else [], EXPIRY_SHOWN,
         note=(f"{integer(expiry_total)} units in all; the downloads list the first {EXPIRY_LIMIT}."
@@ -248,12 +256,14 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         [Column("sku", "SKU"), Column("product_name", "Product"), Column("shipped", "Shipped", "int"),
          Column("oldest_first", "Oldest first", "int"), Column("share", "Share oldest first", "pct", of="shipped")],
         fifo_rows, FIFO_SHOWN,
+        totals=(total_label("sku", fifo_rows, {"shipped": fifo_shipped, "oldest_first": fifo_oldest,
+                                               "share": fifo_oldest / fifo_shipped}) if fifo_rows else None),
     )
 
     charts = {}
     if total_units:
         charts["buckets"] = bar_chart(
-            [Bar(row["bucket"], row["units"], f"{units_text(row['units'])} · {money(row['value'])}")
+            [Bar(row["bucket"], row["units"], f"{units_text(row['units'])} · {money(row['value'])} {currency}".rstrip())
              for row in bucket_rows],
             title="Units in stock by age",
         )

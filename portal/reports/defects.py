@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from ..models import DefectReason, utcnow
 from . import queries
-from .charts import Bar, bar_chart
+from .charts import Bar, Legend, bar_chart
 from .filters import DefectFilters
 from .formatting import integer, percent
-from .results import Column, Fact, Report, Table
+from .results import Column, Fact, Report, Table, total_label
 
 TITLE = "Defects by supplier"
 Z95 = 1.959963984540054
@@ -55,6 +55,15 @@ def _rate_row(defective: int, received: int, overall: float | None) -> dict:
         "ppm": rate * 1_000_000 if rate is not None else None,
         "flag": FLAG if interval and overall is not None and interval[0] > overall else "",
     }
+
+
+def rate_totals(first_key: str, rows: list[dict], defective: int, received: int) -> dict | None:
+    """The totals row of a rate table: the overall figures (every row adds up to them)."""
+    if not rows:
+        return None
+    totals = _rate_row(defective, received, None)
+    del totals["flag"]
+    return total_label(first_key, rows, totals)
 
 
 RATE_COLUMNS = [
@@ -124,7 +133,7 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
             "suppliers", "Suppliers, ranked by the lower bound of their 95 % interval",
             [Column("supplier_code", "Code"), Column("supplier_name", "Supplier"), *RATE_COLUMNS,
              Column("median_days", "Median days to defect", "number"), Column("flag", "Flag", "flag")],
-            supplier_rows, SUPPLIER_LIMIT,
+            supplier_rows, SUPPLIER_LIMIT, totals=rate_totals("supplier_code", supplier_rows, defective, received),
         )
 
         reason_codes = [r.value for r in DefectReason]
@@ -136,6 +145,8 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
             [{"reason": code.replace("_", " "), "defective": int(by_reason.get(code, 0)),
               "share": int(by_reason.get(code, 0)) / defective if defective else None, "total": defective}
              for code in reason_codes],
+            totals={"reason": "Total", "defective": defective, "share": 1.0 if defective else None,
+                    "total": defective},
         )
         matrix_rows = []
         if not reasons.empty:
@@ -153,6 +164,9 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
              Column("total", "Defective", "int")]
             + [Column(code, code.replace("_", " ").capitalize(), "int") for code in reason_codes],
             matrix_rows, SUPPLIER_LIMIT,
+            totals=(total_label("supplier_code", matrix_rows,
+                                {k: sum(r[k] for r in matrix_rows) for k in [*reason_codes, "total"]})
+                    if matrix_rows else None),
         )
 
         per_product = (
@@ -169,7 +183,7 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
             "products", "Products, ranked by the lower bound of their 95 % interval",
             [Column("sku", "SKU"), Column("product_name", "Product"), Column("supplier_code", "Supplier"),
              *RATE_COLUMNS, Column("flag", "Flag", "flag")],
-            product_rows, PRODUCT_LIMIT,
+            product_rows, PRODUCT_LIMIT, totals=rate_totals("sku", product_rows, defective, received),
         )
 
         months = pd.period_range(filters.date_from, filters.date_to, freq="M").strftime("%Y-%m")
@@ -183,6 +197,7 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
         tables["months"] = Table(
             "months", "Month by month (by month of receipt)",
             [Column("month", "Month"), *RATE_COLUMNS], month_rows,
+            totals=rate_totals("month", month_rows, defective, received),
             note="Recent months have had less time to show defects.",
         )
 
@@ -193,6 +208,11 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
                  flagged=bool(r["flag"])) for r in shown],
             title="Defect rate by supplier, with 95 % interval",
             reference=overall, reference_text=f"overall {percent(overall, 2)}",
+            legend=Legend(
+                whisker="95 % interval (Wilson): the supplier's true rate lies in it 19 times in 20",
+                reference=f"overall rate, all suppliers: {percent(overall, 2)}",
+                flagged=f"▲ black bar: {FLAG} (even the interval's low end is above the overall rate)",
+            ),
         )
         charts["months"] = bar_chart(
             [Bar(r["month"], r["rate"] or 0, f"{percent(r['rate'], 2)} of {integer(r['received'])}")

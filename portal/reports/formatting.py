@@ -31,6 +31,16 @@ def share_of(numerator, denominator, digits: int = 1) -> str:
     return f"{percent(numerator / denominator, digits)} ({integer(numerator)} of {integer(denominator)})"
 
 
+def expiry(days_left) -> str:
+    """Whole days to an expiry date, as a person says it."""
+    days = int(days_left)
+    if days < 0:
+        return f"expired {integer(-days)} day{'' if days == -1 else 's'} ago"
+    if days == 0:
+        return "expires today"
+    return f"{integer(days)} day{'' if days == 1 else 's'} left"
+
+
 def cell(column: Column, row: dict) -> Markup:
     value = row.get(column.key)
     kind = column.kind
@@ -51,6 +61,8 @@ def cell(column: Column, row: dict) -> Markup:
         text = f"{low * 100:.2f}–{high * 100:.2f} %"
     elif kind == "ppm":
         text = integer(round(value))
+    elif kind == "expiry":
+        text = expiry(value)
     elif kind == "date":
         text = value.isoformat() if isinstance(value, date | datetime) else str(value)
     elif kind == "flag":
@@ -60,13 +72,20 @@ def cell(column: Column, row: dict) -> Markup:
     return escape(text)
 
 
+def total_cell(column: Column, totals: dict) -> Markup:
+    """A cell of a table's totals row: blank where the column has no total."""
+    if column.key not in totals:
+        return Markup("")
+    return cell(column, totals)
+
+
 def fact(f: Fact) -> str:
     if f.denominator is not None:
         return share_of(f.numerator, f.denominator)
     if f.value is None:
         return "–"
     if f.kind == "money":
-        return money(f.value)
+        return f"{money(f.value)} {f.unit}".strip()
     if f.kind == "days":
         return f"{float(f.value):,.1f} days" if isinstance(f.value, float) else f"{integer(f.value)} days"
     if f.kind == "int":
@@ -75,4 +94,4 @@ def fact(f: Fact) -> str:
 
 
 def numeric_kind(column: Column) -> bool:
-    return column.kind in ("int", "money", "days", "pct", "interval", "ppm", "number")
+    return column.kind in ("int", "money", "days", "pct", "interval", "ppm", "number", "expiry")

@@ -31,10 +31,12 @@ from sqlalchemy.orm import Session, aliased
 
 from ..models import (
     Bin,
+    Condition,
     DefectReport,
     ItemStatus,
     Movement,
     MovementKind,
+    Ownership,
     Product,
     Receipt,
     SerialItem,
@@ -676,3 +678,43 @@ def days_to_defect(session: Session, filters: DefectFilters) -> pd.DataFrame:
         defective.c.supplier_id, days
     )
     return _frame(session, stmt)
+
+
+# --- the pages' choices (filters, label forms) -----------------------------------------
+
+
+def filter_choices(session: Session) -> dict:
+    """What the report filters offer: warehouses and suppliers by code, the conditions and ownerships."""
+    return {
+        "warehouses": warehouse_choices(session),
+        "suppliers": session.execute(select(Supplier.code, Supplier.name).order_by(Supplier.code)).all(),
+        "conditions": [c.value for c in Condition],
+        "ownerships": [o.value for o in Ownership],
+    }
+
+
+def warehouse_choices(session: Session) -> list:
+    return session.execute(select(Warehouse.code, Warehouse.name).order_by(Warehouse.code)).all()
+
+
+def active_bins(session: Session, warehouse_code: str) -> list:
+    """(code, kind) of a warehouse's active bins, for the bin-label form."""
+    return session.execute(
+        select(Bin.code, Bin.kind).join(Warehouse, Warehouse.id == Bin.warehouse_id)
+        .where(Warehouse.code == warehouse_code.strip().upper(), Bin.active.is_(True))
+        .order_by(Bin.code)
+    ).all()
+
+
+def receipts_to_label(session: Session, limit: int = 100) -> list:
+    """The newest receipts that have items: (id, reference, created_at, supplier code, item count)."""
+    counts = (
+        select(SerialItem.receipt_id, func.count().label("item_count")).group_by(SerialItem.receipt_id).subquery()
+    )
+    return session.execute(
+        select(Receipt.id, Receipt.reference, Receipt.created_at, Supplier.code, counts.c.item_count)
+        .join(Supplier, Supplier.id == Receipt.supplier_id)
+        .join(counts, counts.c.receipt_id == Receipt.id)
+        .order_by(Receipt.id.desc())
+        .limit(limit)
+    ).all()

@@ -12,8 +12,9 @@ from markupsafe import Markup
 
 #: How a column's values are shown: text, int, money, days, pct (a share 0..1,
 #: printed with the denominator column named by ``of``), interval (a pair of
-#: shares), ppm, date, flag.
-KINDS = frozenset({"text", "int", "money", "days", "pct", "interval", "ppm", "date", "flag", "number"})
+#: shares), ppm, date, flag, expiry (whole days to an expiry date: negative
+#: once expired, printed "expired 108 days ago").
+KINDS = frozenset({"text", "int", "money", "days", "pct", "interval", "ppm", "date", "flag", "number", "expiry"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Table:
     #: rows shown on the page and in the PDF; downloads always hold every row
     display_limit: int | None = None
     note: str = ""
+    #: the totals row over every row (not only the shown ones); a key left out has no total
+    totals: dict | None = None
 
     @property
     def shown_columns(self) -> list[Column]:
@@ -55,6 +58,8 @@ class Table:
             "title": self.title,
             "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
             "rows": [{c.key: json_value(row.get(c.key)) for c in self.columns} for row in self.rows],
+            "totals": ({c.key: json_value(self.totals.get(c.key)) for c in self.columns if c.key in self.totals}
+                       if self.totals is not None else None),
         }
 
 
@@ -69,6 +74,8 @@ class Fact:
     numerator: int | None = None
     denominator: int | None = None
     unit: str = ""
+    #: where the records behind the figure are: a URL of the portal, or "#table-<key>" on the same page
+    link: str | None = None
 
 
 @dataclass
@@ -83,6 +90,7 @@ class Report:
     charts: dict[str, Markup] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     empty: bool = False
+    currency: str = ""  # what money columns and facts are in (the CURRENCY setting)
 
     @property
     def slug(self) -> str:
@@ -98,6 +106,7 @@ class Report:
             "filters": dict(self.query),
             "generated_at": self.generated_at.isoformat(timespec="seconds") + "Z",
             "empty": self.empty,
+            "currency": self.currency,
             "summary": {
                 f.key: (
                     {"value": json_value(f.value), "numerator": f.numerator, "denominator": f.denominator}
@@ -109,6 +118,11 @@ class Report:
             "tables": {key: table.as_json() for key, table in self.tables.items()},
             "notes": self.notes,
         }
+
+
+def total_label(first_key: str, rows: list[dict], totals: dict) -> dict:
+    """``totals`` with "Total" (and how many rows it adds up) in the first column."""
+    return {first_key: f"Total ({len(rows):,} rows)" if len(rows) != 1 else "Total", **totals}
 
 
 def json_value(value):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import text
@@ -41,10 +42,27 @@ def report_settings(session: Session):
 
 def build_report(session: Session, kind: str, args: Mapping, *, config: Mapping,
                  now: datetime | None = None) -> Report:
+    currency = config.get("CURRENCY") or "EUR"
     with report_settings(session):
         if kind == "stock-aging":
             filters = parse_aging_filters(session, args)
-            return stock_aging_report(session, filters=filters, buckets=config["AGING_BUCKETS"], now=now)
+            return priced_in(stock_aging_report(session, filters=filters, buckets=config["AGING_BUCKETS"], now=now,
+                                                currency=currency), currency)
         if kind == "defects-by-supplier":
-            return defects_by_supplier_report(session, filters=parse_defect_filters(session, args), now=now)
+            return priced_in(defects_by_supplier_report(session, filters=parse_defect_filters(session, args),
+                                                        now=now), currency)
     raise NotFound(f"No report called {kind!r}.")
+
+
+def priced_in(report: Report, currency: str) -> Report:
+    """Name the currency wherever money is shown: money columns' headings (page,
+    PDF, CSV and XLSX headers) and money facts; a report without money names none."""
+    if not any(f.kind == "money" for f in report.facts) and not any(
+            c.kind == "money" for t in report.tables.values() for c in t.columns):
+        return report
+    for table in report.tables.values():
+        table.columns = [replace(c, label=f"{c.label} ({currency})") if c.kind == "money" else c
+                         for c in table.columns]
+    report.facts = [replace(f, unit=currency) if f.kind == "money" else f for f in report.facts]
+    report.currency = currency
+    return report

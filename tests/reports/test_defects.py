@@ -192,3 +192,13 @@ def test_a_report_whose_scan_was_undone_is_kept_but_not_counted(fixed_warehouse,
     assert (by_code["BAD"]["received"], by_code["BAD"]["defective"]) == (6, 4)
     assert body["summary"]["defective"] == 8
     assert kept > 0
+
+
+def test_whiskers_explained_and_totals(fixed_warehouse, manager):
+    start = fixed_warehouse.days_ago(364).isoformat()
+    html = manager.get(f"/reports/defects-by-supplier?date_from={start}").get_data(as_text=True)
+    assert "95 % interval (Wilson): the supplier&#39;s true rate lies in it 19 times in 20" in html
+    assert "overall rate, all suppliers" in html
+    suppliers = html.split('id="table-suppliers"', 1)[1].split("</section>", 1)[0]
+    assert "Total (5 rows)" in suppliers and "37.50 %" in suppliers.split("<tfoot>", 1)[1]
+    assert f'href="/items/?defect=yes&amp;received_from={start}' in html

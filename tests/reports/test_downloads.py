@@ -50,13 +50,13 @@ def _csv(response):
 
 def test_csv_of_each_table(fixed_warehouse, manager):
     rows = _csv(manager.get("/reports/stock-aging.csv?table=buckets"))
-    assert rows[0] == ["Age", "Units", "Share of units", "Value at cost", "Share of value"]
+    assert rows[0] == ["Age", "Units", "Share of units", "Value at cost (EUR)", "Share of value"]
     assert rows[1][:2] == ["0–30 days", "2"] and rows[1][3] == "20.0"
     assert len(rows) == 7
     products = _csv(manager.get("/reports/stock-aging.csv?table=by_product"))
     assert products[0][:3] == ["SKU", "Product", "Units"]
     oldest = _csv(manager.get("/reports/stock-aging.csv?table=oldest"))
-    assert "Product" in oldest[0] and "Cost" in oldest[0]  # detail columns are in the download
+    assert "Product" in oldest[0] and "Cost (EUR)" in oldest[0]  # detail columns are in the download
     assert oldest[1][0] == "S-OLD"
 
 
@@ -175,3 +175,98 @@ def test_cli_bad_input_says_why(fixed_warehouse, app, tmp_path):
     assert not (tmp_path / "x.pdf").exists()
     result = runner.invoke(args=["reports", "stock-aging", "--out", str(tmp_path / "x.txt")])
     assert result.exit_code != 0 and "format" in result.output
+
+
+# --- exports that survive Excel ----------------------------------------------------
+
+IMEI = "356938035643809"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (IMEI, "\t" + IMEI),  # Excel would show 3.56938E+14 and lose the last digits
+        ("0012345", "\t0012345"),  # and drop the leading zeros
+        ("12345", "12345"),  # short numbers are safe
+        ("AB356938035643809", "AB356938035643809"),
+        ("-" + IMEI, "'-" + IMEI),  # the formula rule comes first
+        ("=1+" + IMEI, "'=1+" + IMEI),
+        ("@" + IMEI, "'@" + IMEI),
+        ("+" + IMEI, "'+" + IMEI),
+    ],
+)
+def test_csv_cells_keep_long_identifiers_as_text(value, expected):
+    from portal.exports import cell_text
+
+    assert neutralise_cell(value) == expected
+    if not expected.startswith("'"):
+        assert cell_text(neutralise_cell(value)) == value
+
+
+def test_imei_round_trips_through_the_csv(fixed_warehouse, make_item, manager):
+    """The serial cell carries a leading tab (text for Excel, never a formula);
+    read back - by our own supplier-list reader too - it is the same serial."""
+    from portal.items.serials import serial_key
+
+    from portal.receiving.supplier_lists import read_table
+
+    make_item(serial=IMEI)
+    response = manager.get("/reports/stock-aging.csv?table=oldest")
+    rows = _csv(response)
+    cells = [row[0] for row in rows[1:]]
+    assert "\t" + IMEI in cells
+    assert not any(cell.startswith("=") for row in rows for cell in row)
+    table = read_table(response.data, file_name="oldest.csv")
+    header = table.rows[table.header_index]
+    serials = [serial_key(row[header.index("Serial")]) for row in table.rows[table.header_index + 1:]]
+    assert IMEI in serials
+
+
+def test_semicolon_separator_by_parameter_and_setting(fixed_warehouse, app, manager):
+    text = manager.get("/reports/stock-aging.csv?table=buckets&sep=semicolon").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["Age", "Units", "Share of units", "Value at cost (EUR)", "Share of value"]
+    assert rows[1][3] == "20,0"  # European Excel reads a decimal comma
+    assert manager.get("/reports/stock-aging.csv?table=buckets&sep=;").data.decode("utf-8-sig").count(";") > 10
+    app.config["CSV_SEPARATOR"] = ";"
+    assert ";" in manager.get("/reports/stock-aging.csv?table=buckets").data.decode("utf-8-sig").splitlines()[0]
+    assert "," in manager.get("/reports/stock-aging.csv?table=buckets&sep=comma").data.decode().splitlines()[0]
+    bad = manager.get("/reports/stock-aging.csv?table=buckets&sep=|")
+    assert bad.status_code == 422 and "separator" in bad.get_data(as_text=True)
+
+
+def test_xlsx_formats_widths_filter_and_frozen_header(fixed_warehouse, manager):
+    from datetime import date, datetime
+
+    book = load_workbook(io.BytesIO(manager.get("/reports/stock-aging.xlsx").data))
+    buckets = book["buckets"]
+    assert buckets.freeze_panes == "A2"
+    assert buckets.auto_filter.ref == "A1:E7"  # header + 6 buckets; the totals row below stays put
+    assert buckets["D1"].value == "Value at cost (EUR)"
+    assert buckets["D2"].number_format == "#,##0.00" and buckets["C2"].number_format == "0.00%"
+    assert buckets["B2"].number_format == "#,##0"
+    assert buckets["A8"].value == "Total" and buckets["A8"].font.bold and buckets["D8"].value == 99.5
+    assert buckets.column_dimensions["D"].width >= len("Value at cost (EUR)")
+    oldest = book["oldest"]
+    received = [c.value for c in oldest["G"][1:]]
+    assert all(isinstance(v, date) for v in received) and oldest["G2"].number_format == "yyyy-mm-dd"
+    assert oldest["A2"].data_type == "s"  # serials are text cells
+    expiry = book["expiry"]
+    days = [row[8] for row in expiry.iter_rows(min_row=2, values_only=True)]
+    assert -20 in days  # numbers stay numbers in the download
+    summary = [[c.value for c in row] for row in book["Report"].iter_rows()]
+    assert ["Currency", "EUR"] in [row[:2] for row in summary]
+    assert isinstance(book["Report"]["B" + str(next(i for i, r in enumerate(summary, 1) if r[0] == "Generated (UTC)"))
+                                     ].value, datetime)
+
+
+def test_currency_is_a_setting(fixed_warehouse, app, manager, pdf_text, tmp_path):
+    app.config["CURRENCY"] = "CHF"
+    page = manager.get("/reports/stock-aging").get_data(as_text=True)
+    assert "Money in CHF" in page and "Value at cost (CHF)" in page and "99.50 CHF" in page
+    assert _csv(manager.get("/reports/stock-aging.csv?table=by_product"))[0][3] == "Value at cost (CHF)"
+    text = " ".join(pdf_text(manager.get("/reports/stock-aging.pdf").data, tmp_path))
+    assert "Money in CHF" in text and "99.50 CHF" in text
+    assert manager.get("/reports/stock-aging.json").get_json()["currency"] == "CHF"
+    defects = manager.get("/reports/defects-by-supplier").get_data(as_text=True)
+    assert "Money in" not in defects  # no money in that report

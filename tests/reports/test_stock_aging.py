@@ -13,6 +13,8 @@ In stock today (T): age = days from the receipt day to T.
 FIFO (30 days): 4 shipments, 2 oldest-first (see conftest).
 """
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event
 
@@ -232,7 +234,9 @@ def test_preview_page_and_fragment(fixed_warehouse, manager):
     assert "HX-Request" in fragment.headers["Vary"]
     text = fragment.get_data(as_text=True)
     assert "<html" not in text and 'id="report"' in text
-    assert 'id="fact-units"' in text and "<dd>2</dd>" in text
+    assert 'id="fact-units"' in text
+    # the headline figure links to the items behind it, with the report's filters
+    assert '<dd><a href="/items/?status=in_stock&amp;warehouse=WH2">2</a></dd>' in text
 
 
 def test_supplier_name_is_escaped_in_html(fixed_warehouse, manager):
@@ -349,3 +353,27 @@ def test_the_report_is_the_same_however_the_database_groups(fixed_warehouse, man
         body.pop("generated_at", None)
     assert packed == filtered
     assert packed["summary"]["units"] == 8 and packed["summary"]["near_expiry_units"] == 1
+
+
+def test_totals_rows_and_expiry_in_words(fixed_warehouse, manager):
+    html = manager.get("/reports/stock-aging").get_data(as_text=True)
+    section = html.split('id="table-by_supplier"', 1)[1].split("</section>", 1)[0]
+    assert "<tfoot>" in section and "Total (4 rows)" in section and ">99.50<" in section
+    buckets = html.split('id="table-buckets"', 1)[1].split("</section>", 1)[0]
+    assert "100.00 %" in buckets.split("<tfoot>", 1)[1]
+    expiry = html.split('id="table-expiry"', 1)[1].split("</section>", 1)[0]
+    assert "expired 20 days ago" in expiry and "5 days left" in expiry and ">-20<" not in expiry
+    totals = manager.get("/reports/stock-aging.json").get_json()["tables"]["by_product"]["totals"]
+    assert totals["units"] == 8 and totals["value"] == 99.5 and totals["oldest_age"] == 400
+
+
+def test_headline_figures_link_to_the_records(fixed_warehouse, manager):
+    html = manager.get("/reports/stock-aging?supplier=ACME").get_data(as_text=True)
+    assert '<a href="/items/?status=in_stock&amp;supplier=ACME">' in html
+    fifo = html.split('id="fact-fifo"', 1)[1].split("</div>", 1)[0]
+    start = (fixed_warehouse.today - timedelta(days=29)).isoformat()
+    assert f"/items/?status=sold&amp;shipped_from={start}&amp;shipped_to={fixed_warehouse.today}" in fifo
+    assert 'href="#table-expiry"' in html
+    past = manager.get(f"/reports/stock-aging?as_of={fixed_warehouse.days_ago(10)}").get_data(as_text=True)
+    units = past.split('id="fact-units"', 1)[1].split("</div>", 1)[0]
+    assert "<a " not in units  # today's item list is not what was in stock then

@@ -1,0 +1,29 @@
+"""The item list's filters: a GET form (nothing changes, so no CSRF token),
+every field optional; codes are the ones on the floor, never database ids."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from ..models import ItemStatus
+
+_LONG = "This is far too long."
+
+
+class ItemFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read: filters in the query string
+
+    status = SelectField("Status", default="", choices=[SelectChoice("", "Any status")] + [
+        SelectChoice(s.value, s.value.replace("_", " ")) for s in ItemStatus])
+    warehouse = StringField("Warehouse", validators=[Optional(), Length(max=64, message=_LONG)])
+    bin = StringField("Bin", validators=[Optional(), Length(max=64, message=_LONG)])
+    supplier = StringField("Supplier", validators=[Optional(), Length(max=64, message=_LONG)])
+    product = StringField("Product (SKU)", validators=[Optional(), Length(max=64, message=_LONG)])
+    received_from = DateField("Received from", validators=[Optional()])
+    received_to = DateField("Received to", validators=[Optional()])
+    shipped_from = DateField("Shipped from", validators=[Optional()])
+    shipped_to = DateField("Shipped to", validators=[Optional()])
+    defect = SelectField("Defect report", default="",
+                         choices=[SelectChoice("", "Either"), SelectChoice("yes", "With a defect report")])

@@ -1,0 +1,3 @@
+"""The items tests use the reports' fixed warehouse (its figures are worked out by hand)."""
+
+from tests.reports.conftest import fixed_warehouse, manager  # noqa: F401 (fixtures)
