@@ -170,8 +170,9 @@ def claim_attempt(session: Session, *, username: str, address: str | None,
 def attempt_succeeded(session: Session, *, username: str, address: str | None,
                       policies: dict[str, ThrottlePolicy]) -> None:
     """The password was right: the user's streak ends, the address gets its
-    slot back (its other failures stay counted)."""
-    lift_user(session, username=username)
+    slot back (its other failures stay counted). Rows are touched in the
+    order a claim takes them (address, then user), so that concurrent log-ins
+    cannot deadlock on PostgreSQL."""
     free = policies[ThrottleScope.ADDRESS].free_failures
     remaining = LoginThrottle.attempts - 1
     where = _where(ThrottleScope.ADDRESS, (address or "unknown")[:KEY_LENGTH])
@@ -186,6 +187,7 @@ def attempt_succeeded(session: Session, *, username: str, address: str | None,
         delete(LoginThrottle).where(where, LoginThrottle.attempts <= 0)
         .execution_options(synchronize_session=False)
     )
+    lift_user(session, username=username)
 
 
 def lift_user(session: Session, *, username: str) -> None:

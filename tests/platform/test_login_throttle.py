@@ -173,3 +173,25 @@ def test_a_stale_streak_starts_over(client, make_user, app, fresh):
     assert _attempt(client, user.username, RIGHT).status_code == 302
     with fresh() as s:
         s.execute(update(LoginThrottle).values(attempts=0))
+
+
+def test_parallel_log_ins_and_failures_from_one_address_never_fail(app, make_user):
+    """Successes and failures behind one address touch the same rows at once:
+    every answer is a log-in or a refusal, never a deadlock or a 5xx."""
+    users = [make_user(role="operator") for _ in range(10)]
+    barrier, statuses, lock = threading.Barrier(20), [], threading.Lock()
+
+    def attempt(user, password):
+        client = app.test_client()
+        client.get("/login")
+        barrier.wait()
+        response = _attempt(client, user.username, password)
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(u, p)) for u in users for p in (RIGHT, WRONG)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(statuses) == [302] * 10 + [401] * 10
