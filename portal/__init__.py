@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, abort, current_app, request, send_from_directory, url_for
+from flask import Flask, current_app, jsonify, request, send_from_directory, url_for
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_defaults
 from .extensions import csrf, db, login_manager, migrate
@@ -17,6 +20,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class ConfigurationError(RuntimeError):
     pass
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in every URL: at most 2^31 - 1, the largest id either
+    database stores, so a longer number is a 404 rather than an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -35,6 +47,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     _finish_config(app)
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        # only then is X-Forwarded-For believed, and only the last `proxies` hops of it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -69,10 +86,13 @@ def _finish_config(app: Flask) -> None:
         url = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # a pooled connection is tested before reuse: the first request after a
+    # database restart gets a new connection instead of an error
+    options.setdefault("pool_pre_ping", True)
     if url.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")
@@ -90,18 +110,13 @@ def _configure_login(app: Flask) -> None:
     from flask import jsonify, redirect
 
     from .auth.access import require_login_everywhere
-    from .models import User
+    from .auth.sessions import load_user
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    login_manager.user_loader(load_user)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -148,9 +163,34 @@ def _register_basics(app: Flask) -> None:
 
     @app.route("/healthz", endpoint="healthz")
     def healthz():
+        """For the load balancer: 200 when this process can serve, else 503
+        naming every problem (database, free disk, instance folder)."""
+        problems = _instance_problems(Path(app.instance_path), int(app.config["HEALTHZ_MIN_FREE_MB"]))
         try:
             db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        except SQLAlchemyError:
             db.session.rollback()
-            abort(503, "database unreachable")
-        return {"status": "ok"}
+            problems.insert(0, "database unreachable")
+        if not problems:
+            return {"status": "ok"}
+        from .web.errors import ERROR_CODE_HEADER
+
+        body = {"status": "unavailable", "problems": problems,
+                "error": {"code": "unhealthy", "message": "; ".join(problems)}}
+        return jsonify(body), 503, {ERROR_CODE_HEADER: "unhealthy", "Retry-After": "30"}
+
+
+def _instance_problems(folder: Path, min_free_mb: int) -> list[str]:
+    """What keeps the instance folder from taking uploads and the SQLite database."""
+    import shutil
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return [f"instance folder {folder} is not writable ({error.strerror or error})"]
+    free_mb = shutil.disk_usage(folder).free // (1024 * 1024)
+    if free_mb < min_free_mb:
+        return [f"disk nearly full: {free_mb} MB free in {folder}, at least {min_free_mb} MB needed"]
+    return []

@@ -1,4 +1,4 @@
-"""The admin page: user accounts and API tokens. Admins only.
+"""The admin page: user accounts, held-back log-ins and API tokens. Admins only.
 
 HTMX requests get fragments (a failed form answers 422 with the form; a row
 action answers with the row); plain form posts redirect back to the page,
@@ -7,23 +7,24 @@ with (never through a redirect: the token must not sit in a cookie)."""
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..auth import queries
+from ..auth import queries, throttle
 from ..auth import services as accounts
 from ..auth.access import blueprint_roles
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..models import ApiToken, Role, User
-from ..web import add_trigger, is_htmx_request, render_page_or_fragment
+from ..models import ApiToken, Role, User, utcnow
+from ..web import fragment_or_redirect, render_page_or_fragment
 from . import bp
 from .forms import NewUserForm, TokenForm
 
 blueprint_roles(bp, "admin")
 
 ROLES = [role.value for role in Role]
+PAGE = "admin/index.html"
 
 
 def _token_form(form: TokenForm | None = None) -> TokenForm:
@@ -34,33 +35,31 @@ def _token_form(form: TokenForm | None = None) -> TokenForm:
     return form
 
 
-def _context(*, user_form=None, token_form=None, issued=None) -> dict:
+def _throttles() -> list:
+    return db.session.scalars(queries.held_back_logins(utcnow())).all()
+
+
+def _context(*, user_form=None, token_form=None, issued=None, **parts) -> dict:
     """Everything the whole page shows; fragments use the parts they need."""
     return {
         "users": db.session.scalars(queries.users()).all(),
         "tokens": db.session.scalars(queries.tokens()).all(),
+        "throttles": _throttles(),
         "user_form": user_form or NewUserForm(formdata=None),
         "token_form": _token_form(token_form or TokenForm(formdata=None)),
         "issued": issued,
         "roles": ROLES,
+        **parts,
     }
 
 
-def _fragment(template: str, status: int = 200, **context):
-    """A fragment for an HTMX request that only ever wants the fragment."""
-    response = make_response(render_template(template, **context), status)
-    response.vary.add("HX-Request")
-    return response
-
-
-def _page(status: int = 200, **parts):
-    """The whole admin page, for plain (non-HTMX) requests."""
-    return make_response(render_template("admin/index.html", **_context(**parts)), status)
+def _back() -> str:
+    return url_for("admin.index")
 
 
 @bp.route("/")
 def index():
-    return _page()
+    return render_page_or_fragment(PAGE, "admin/_sections.html", **_context())
 
 
 # --- users ------------------------------------------------------------------
@@ -68,7 +67,7 @@ def index():
 
 @bp.get("/users")
 def users():
-    return render_page_or_fragment("admin/index.html", "admin/_users.html", **_context())
+    return render_page_or_fragment(PAGE, "admin/_users.html", **_context())
 
 
 @bp.get("/users/check")
@@ -83,7 +82,8 @@ def check_username():
             message = taken.message
         else:
             message, ok = f"{name} is free.", True
-    return _fragment("admin/_username_check.html", message=message, ok=ok)
+    return fragment_or_redirect("admin/_username_check.html", _back(), message=message,
+                                category="success" if ok else "error", ok=ok)
 
 
 @bp.post("/users")
@@ -101,14 +101,11 @@ def create_user():
         else:
             db.session.commit()
             message = f"Added {user.role} {user.username}."
-            if not is_htmx_request():
-                flash(message, "success")
-                return redirect(url_for("admin.index"))
-            response = _fragment("admin/_user_form.html", user_form=NewUserForm(formdata=None), added=message)
-            return add_trigger(response, "user-added")
-    if is_htmx_request():
-        return _fragment("admin/_user_form.html", 422, user_form=form)
-    return _page(422, user_form=form)
+            return fragment_or_redirect(
+                "admin/_user_form.html", _back(), message=message, trigger="user-added",
+                user_form=NewUserForm(formdata=None), added=message,
+            )
+    return render_page_or_fragment(PAGE, "admin/_user_form.html", 422, **_context(user_form=form))
 
 
 def _change_user(user_id: int, success: str, **changes):
@@ -118,16 +115,18 @@ def _change_user(user_id: int, success: str, **changes):
     except DomainError as refused:
         db.session.rollback()
         user = db.session.get(User, user_id)
-        if user is None or not is_htmx_request():
+        if user is None:
             raise
-        return _fragment("admin/_user_row.html", refused.status, u=user, roles=ROLES, row_error=refused.message)
+        return render_page_or_fragment(
+            PAGE, "admin/_user_row.html", refused.status,
+            **_context(u=user, row_for=user.id, row_error=refused.message),
+        )
     db.session.commit()
     message = success.format(user=user)
-    if not is_htmx_request():
-        flash(message, "success")
-        return redirect(url_for("admin.index"))
-    response = _fragment("admin/_user_row.html", u=user, roles=ROLES, row_message=message)
-    return add_trigger(response, "user-changed")
+    return fragment_or_redirect(
+        "admin/_user_row.html", _back(), message=message, trigger="user-changed",
+        u=user, roles=ROLES, row_for=user.id, row_message=message,
+    )
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -153,18 +152,33 @@ def reset_password(user_id: int):
     )
 
 
+# --- held-back log-ins ------------------------------------------------------------
+
+
+@bp.post("/throttles/<int:throttle_id>/lift")
+def lift_throttle(throttle_id: int):
+    try:
+        row = throttle.lift(db.session, throttle_id=throttle_id)
+    except NotFound as gone:
+        message = gone.message
+    else:
+        message = f"{row.key} may log in again at once."
+    db.session.commit()
+    return fragment_or_redirect("admin/_throttles.html", _back(), message=message, throttles=_throttles())
+
+
 # --- API tokens ---------------------------------------------------------------
 
 
 @bp.get("/tokens")
 def tokens():
-    return render_page_or_fragment("admin/index.html", "admin/_tokens.html", **_context())
+    return render_page_or_fragment(PAGE, "admin/_tokens.html", **_context())
 
 
 @bp.get("/tokens/users")
 def token_user_options():
     """The token form's user choices, refreshed when accounts change."""
-    return _fragment("admin/_token_user_options.html", token_form=_token_form())
+    return render_page_or_fragment(PAGE, "admin/_token_user_options.html", **_context())
 
 
 @bp.post("/tokens")
@@ -183,12 +197,10 @@ def issue_token():
             issued = {"token": token, "prefix": row.prefix, "name": row.name, "username": row.user.username}
             form = _token_form(TokenForm(formdata=None))
             status = 201
-    if is_htmx_request():
-        response = _fragment("admin/_token_form.html", status, token_form=form, issued=issued)
-        if issued:
-            add_trigger(response, "tokens-changed")
-    else:
-        response = _page(status, token_form=form, issued=issued)
+    response = render_page_or_fragment(
+        PAGE, "admin/_token_form.html", status, trigger="tokens-changed" if issued else None,
+        **_context(token_form=form, issued=issued),
+    )
     # the token is in this answer only: no cache may keep it
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -196,11 +208,8 @@ def issue_token():
 
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
-    row = accounts.revoke_token(db.session, token_id=token_id)
+    accounts.revoke_token(db.session, token_id=token_id)
     db.session.commit()
-    message = f"Token {row.prefix}… ({row.name}) is revoked."
-    if not is_htmx_request():
-        flash(message, "success")
-        return redirect(url_for("admin.index"))
     row = db.session.scalars(queries.tokens().where(ApiToken.id == token_id)).one()
-    return _fragment("admin/_token_row.html", t=row, row_message=message)
+    message = f"Token {row.prefix}… ({row.name}) is revoked."
+    return fragment_or_redirect("admin/_token_row.html", _back(), message=message, t=row, row_message=message)

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import Invalid
 from ..extensions import db
-from . import bp, services
+from ..web import redirect_to, render_page_or_fragment
+from . import bp, services, sessions, throttle
 from .forms import LoginForm
 
 
@@ -24,36 +25,44 @@ def safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect_to(url_for("home.index"), 302)
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        from flask import current_app
-
+        limits = throttle.policies(current_app.config)
+        attempt = {"username": form.username.data, "remote_addr": request.remote_addr, "policies": limits}
         try:
-            user = services.authenticate(
-                db.session,
-                username=form.username.data,
-                password=form.password.data,
-                remote_addr=request.remote_addr,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                window_s=current_app.config["LOGIN_FAILURE_WINDOW_S"],
-            )
+            services.claim_login_attempt(db.session, **attempt)
+            # committed before the password is checked: parallel attempts see the claim
+            db.session.commit()
+            user = services.authenticate(db.session, password=form.password.data, **attempt)
+        except throttle.LoginThrottled as held_back:
+            db.session.rollback()  # a refused attempt is not counted
+            form.form_errors.append(held_back.message)
+            status, headers = held_back.status, {"Retry-After": str(held_back.details["retry_after"])}
         except Invalid as refused:
-            db.session.commit()  # keep the recorded failure
+            db.session.commit()  # a right password for a disabled account gives its slot back
             form.form_errors.append(refused.message)
             status = refused.status
         else:
             db.session.commit()
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            sessions.started()
+            return redirect_to(safe_next(request.args.get("next")) or url_for("home.index"), 302)
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    response = render_page_or_fragment("auth/login.html", "auth/_login_form.html", status, form=form)
+    response.headers.update(headers)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends every session of the user, not only this browser's: a copied
+    cookie stops working too."""
+    if current_user.is_authenticated:
+        services.end_sessions(db.session, user=current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect_to(url_for("auth.login"), 302)

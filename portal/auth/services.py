@@ -6,12 +6,14 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, Invalid, NotFound
-from ..models import ApiToken, LoginFailure, Role, User, utcnow
+from ..models import ApiToken, Role, User, utcnow
+from . import throttle
+from .throttle import ThrottlePolicy
 
 MIN_PASSWORD_LENGTH = 8
 #: werkzeug's hash method; the test suite swaps in a cheap one to stay fast.
@@ -22,11 +24,6 @@ TOKEN_PREFIX = "sp_"  # noqa: S105 - a public prefix, not a secret
 class LoginRefused(Invalid):
     status = 401
     code = "login_refused"
-
-
-class LoginThrottled(Invalid):
-    status = 429
-    code = "too_many_attempts"
 
 
 def normalise_username(name: str) -> str:
@@ -62,48 +59,63 @@ def update_user(
     session: Session, user: User, *, role: str | None = None, active: bool | None = None,
     password: str | None = None,
 ) -> User:
+    """Change a user. A new role, a new password or disabling ends every
+    session of the user (their cookies stop working on the next request)."""
+    ends_sessions = False
     if role is not None:
         if role not in set(Role):
             raise Invalid(f"Unknown role {role!r}.")
+        ends_sessions |= role != user.role
         user.role = role
     if active is not None:
+        ends_sessions |= user.active and not active
         user.active = active
     if password:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise Invalid(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
         user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+        throttle.lift_user(session, username=user.username)
+        ends_sessions = True
+    if ends_sessions:
+        end_sessions(session, user=user)
     return user
+
+
+def end_sessions(session: Session, *, user: User) -> None:
+    """Every session cookie of ``user`` stops working (logout does this too)."""
+    user.session_epoch = User.session_epoch + 1
+    session.flush()
+    session.refresh(user, ["session_epoch"])
 
 
 def authenticate(
     session: Session, *, username: str, password: str, remote_addr: str | None,
-    max_failures: int, window_s: int,
+    policies: dict[str, ThrottlePolicy],
 ) -> User:
-    """Check a login. Failures are recorded in the database so that every app
-    process throttles alike; after ``max_failures`` in the window the account
-    (and the address) are refused even with the right password."""
+    """Check a password that :func:`claim_login_attempt` has let through (and
+    counted as a failure until now). Raises LoginRefused."""
     name = normalise_username(username)
-    since = utcnow() - timedelta(seconds=window_s)
-    failures = session.scalar(
-        select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.at >= since,
-            (LoginFailure.username == name) | (LoginFailure.remote_addr == remote_addr),
-        )
-    )
-    if failures >= max_failures:
-        minutes = max(1, window_s // 60)
-        raise LoginThrottled(
-            f"Too many failed log-ins. Wait {minutes} minutes or ask an admin to help."
-        )
     user = session.scalar(select(User).where(User.username == name))
     if user is None or not check_password_hash(user.password_hash, password or ""):
-        session.add(LoginFailure(username=name[:64], remote_addr=remote_addr))
         raise LoginRefused("Wrong user name or password.")
+    throttle.attempt_succeeded(session, username=name, address=remote_addr, policies=policies)
     if not user.active:
         raise LoginRefused("This account is disabled. Ask an admin to enable it.")
-    session.execute(delete(LoginFailure).where(LoginFailure.username == name))
     user.last_login_at = utcnow()
     return user
+
+
+def claim_login_attempt(
+    session: Session, *, username: str, remote_addr: str | None,
+    policies: dict[str, ThrottlePolicy], now: datetime | None = None,
+) -> None:
+    """Count a log-in attempt before its password is checked (LoginThrottled
+    when the user name or the address must wait). The caller commits the
+    claim before checking the password, so that parallel attempts see it."""
+    throttle.claim_attempt(
+        session, username=normalise_username(username), address=remote_addr,
+        policies=policies, now=now or utcnow(),
+    )
 
 
 def hash_token(token: str) -> str:
@@ -194,8 +206,9 @@ def change_user(
 
     Refuses what would lock the admins out: an admin cannot disable or de-role
     themselves, and the last active admin stays an active admin. A password
-    reset also clears the user's failed log-ins, so a throttled user can log in
-    at once with the new password."""
+    reset also lifts the user's log-in throttle, so a throttled user can log in
+    at once with the new password; it, a new role and disabling end the user's
+    sessions."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
@@ -210,8 +223,6 @@ def change_user(
     if password is not None and not password:
         raise Invalid("Type the new password.")
     update_user(session, user, role=role, active=active, password=password)
-    if password:
-        session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
     session.flush()
     return user
 

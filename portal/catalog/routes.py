@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from ..auth.access import blueprint_roles, roles_required
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Bin, Product, Supplier, Warehouse
-from ..web import is_htmx_request, render_page_or_fragment
+from ..web import redirect_to, render_page_or_fragment
 from ..web.pagination import page_number, paginate
 from . import bp, queries, services
 from .bin_patterns import BadSegment, parse_bin_pattern
@@ -35,15 +35,6 @@ FORM_ERRORS = "__form__"
 
 def _search_text() -> str:
     return request.args.get("q", "")[: queries.MAX_SEARCH_LENGTH]
-
-
-def _done(url: str):
-    """After a successful write: a redirect, or HX-Redirect for HTMX."""
-    if is_htmx_request():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)
 
 
 def _values(form: FlaskForm, names: tuple[str, ...]) -> dict:
@@ -77,7 +68,7 @@ def _save(form: FlaskForm, write: Callable[[], object], *, success: Callable[[ob
             message = success(saved)
             db.session.commit()
             flash(message, "success")
-            return _done(next_url)
+            return redirect_to(next_url)
     return _form_view(form=form, page=page, fragment=fragment, status=422, **context)
 
 
@@ -412,7 +403,7 @@ def new_bins(warehouse_id: int):
                 if result.skipped:
                     message += f" Skipped {len(result.skipped):,} that already existed."
                 flash(message, "success")
-                return _done(url_for("catalog.bins", warehouse_id=warehouse.id))
+                return redirect_to(url_for("catalog.bins", warehouse_id=warehouse.id))
         return _form_view(form=form, status=422, **context, **preview)
     return _form_view(form=form, status=422, pattern=None, **context)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import db, login_manager
 
 
 def wants_json() -> bool:
@@ -43,6 +44,18 @@ def error_response(status: int, code: str, message: str, details=None):
     return render_template("error.html", status=status, message=message), status, headers
 
 
+#: SQLite's errors that mean "not now" rather than a bug.
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error", "database or disk is full")
+
+
+def database_unreachable(error: DBAPIError) -> bool:
+    if error.connection_invalidated:
+        return True
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(part in str(error.orig).lower() for part in SQLITE_UNAVAILABLE)
+    return True  # PostgreSQL: connection refused or lost, shutdown, timeouts
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
@@ -67,6 +80,24 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_")
         return error_response(error.code or 500, code, error.description or error.name)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: DBAPIError):
+        """503 + Retry-After while the database is away (the scan station
+        keeps the scan and retries); the pool reconnects by itself after."""
+        if not database_unreachable(error):
+            return unexpected(error)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.close()
+        login_manager._update_request_context_with_user()  # the page shows no user: none can be loaded
+        body, status, headers = error_response(
+            503, "database_unavailable",
+            "The database cannot be reached just now; nothing was saved. Try again in a few seconds.",
+        )
+        return body, status, {**headers, "Retry-After": str(app.config["DATABASE_RETRY_AFTER_S"])}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

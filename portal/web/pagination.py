@@ -9,6 +9,8 @@ from flask import request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ..errors import Invalid
+
 PER_PAGE = 50
 
 
@@ -40,10 +42,28 @@ class Page:
         return min(self.total, self.number * self.per_page)
 
 
+#: Larger numbers are taken as this: no list has more pages, and the
+#: database's OFFSET stays in range.
+MAX_WHOLE_NUMBER = 2**31 - 1
+
+
+def whole_number(raw: str | None, *, name: str, default: int, maximum: int = MAX_WHOLE_NUMBER) -> int:
+    """A query argument that must be a whole number: ``default`` when it is
+    missing or empty, else ASCII digits only (``²``, ``٣``, ``-1``, ``1e3`` and
+    ``abc`` are refused with a 400 naming the argument, not turned into 500s
+    by ``int()``), capped at ``maximum``. The HTML lists and the API share it."""
+    text = (raw or "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()):
+        raise Invalid(f"{name} must be a whole number such as 2, not {text[:20]!r}.",
+                      code="invalid_number", details={"field": name})
+    return min(int(text), maximum) if len(text) <= 12 else maximum
+
+
 def page_number() -> int:
-    """The ``page`` query argument, or 1 when it is missing or nonsense."""
-    number = request.args.get("page", 1, type=int)
-    return number if number and number > 0 else 1
+    """The ``page`` query argument: 1 when missing; 400 when not a whole number."""
+    return max(1, whole_number(request.args.get("page"), name="page", default=1))
 
 
 def paginate(session: Session, query: Select, *, number: int, per_page: int = PER_PAGE,

@@ -110,7 +110,7 @@ def test_revoking_a_token_stops_it_at_once(client_as, make_user, client, fresh):
     refused = client.get("/api/v1/suppliers", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401 and refused.json["error"]["code"] == "revoked_token"
     # revoking again is harmless; an unknown token is 404
-    assert admin.post(f"/admin/tokens/{token_id}/revoke").status_code == 302
+    assert admin.post(f"/admin/tokens/{token_id}/revoke").status_code == 303  # Post/Redirect/Get
     assert admin.post("/admin/tokens/999999/revoke", headers=HX).status_code == 404
 
 

@@ -4,7 +4,7 @@ inline validation; no admin can lock the admins out; bad input changes nothing."
 import pytest
 from werkzeug.security import check_password_hash
 
-from portal.models import LoginFailure, User
+from portal.models import LoginThrottle, User
 from tests.admin.conftest import HX
 
 
@@ -58,7 +58,7 @@ def test_admin_adds_a_user_who_can_then_log_in(client_as, fresh, app):
     admin = client_as("admin")
     response = admin.post("/admin/users", data={"username": " Nina ", "role": "receiver",
                                                 "password": "nina-pass-1"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "Added receiver nina." in admin.get("/admin/").get_data(as_text=True)
     nina = user_row(fresh, "nina")
     assert nina.role == "receiver" and nina.active
@@ -135,7 +135,7 @@ def test_admin_re_roles_disables_and_enables_a_user(client_as, make_user, fresh,
     assert admin.post(f"/admin/users/{bob.id}/disable", headers=HX).status_code == 200
     assert user_row(fresh, "bob").active is False
     assert bob_client.get("/reports/").status_code == 302  # logged out at once
-    assert admin.post(f"/admin/users/{bob.id}/enable").status_code == 302  # plain form: back to the page
+    assert admin.post(f"/admin/users/{bob.id}/enable").status_code == 303  # plain form: back to the page
     assert user_row(fresh, "bob").active is True
 
 
@@ -150,7 +150,7 @@ def test_admin_resets_a_password_and_clears_the_throttle(client_as, make_user, f
     assert response.status_code == 200
     assert "New password set for carl" in response.get_data(as_text=True)
     with fresh() as s:
-        assert s.query(LoginFailure).filter_by(username="carl").count() == 0
+        assert s.query(LoginThrottle).filter_by(scope="user", key="carl").count() == 0
     assert stranger.post("/login", data={"username": "carl", "password": "carl-new-pass"}).status_code == 302
 
 
@@ -202,7 +202,7 @@ def test_the_last_active_admin_stays_one(app, client_as, make_user, db_snapshot)
     """Two admins; one is disabled by the other, who then cannot be de-roled by anyone."""
     admin = client_as("admin")
     other = make_user(role="admin", username="other-admin")
-    assert admin.post(f"/admin/users/{other.id}/disable").status_code == 302
+    assert admin.post(f"/admin/users/{other.id}/disable").status_code == 303
     from portal.auth.services import WouldLockOut, change_user
     from portal.extensions import db
 

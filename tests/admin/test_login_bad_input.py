@@ -1,7 +1,7 @@
 """Bad log-ins change nothing but the failure record that throttles them
 (the answers themselves are tested in tests/foundation/test_auth.py)."""
 
-from portal.models import LoginFailure, User
+from portal.models import LoginThrottle, User
 
 
 def test_a_disabled_user_with_the_right_password_changes_nothing(app, client, make_user, db_snapshot):
@@ -25,10 +25,11 @@ def test_a_wrong_password_or_unknown_user_records_only_the_failure(client, make_
     for name in (user.username, "ghost"):
         assert client.post("/login", data={"username": name, "password": "wrong-wrong"}).status_code == 401
     after = db_snapshot()
-    before.pop("login_failures"), after.pop("login_failures")
+    before.pop("login_throttles"), after.pop("login_throttles")
     assert after == before
     with fresh() as s:
-        assert sorted(f.username for f in s.query(LoginFailure)) == sorted([user.username, "ghost"])
+        counted = {(t.scope, t.key): t.attempts for t in s.query(LoginThrottle)}
+    assert counted == {("user", user.username): 1, ("user", "ghost"): 1, ("address", "127.0.0.1"): 2}
 
 
 def test_a_forged_csrf_login_changes_nothing(client, make_user, db_snapshot):

@@ -100,7 +100,11 @@ def test_lists_are_paginated(client_as, app):
     assert "101–120 of 120" in third and "S119" in third
     # nonsense page numbers land on a real page
     assert "Page 3 of 3" in client.get("/catalog/suppliers?page=999").get_data(as_text=True)
-    assert "Page 1 of 3" in client.get("/catalog/suppliers?page=abc").get_data(as_text=True)
+    # a page that is not a whole number is refused with a message, not guessed
+    for bad in ("abc", "²", "-1", "1e3"):
+        refused = client.get(f"/catalog/suppliers?page={bad}")
+        assert refused.status_code == 422, bad
+        assert "page must be a whole number" in refused.get_data(as_text=True)
     narrowed = client.get("/catalog/suppliers?q=S11&page=1").get_data(as_text=True)
     assert "10 suppliers" in narrowed and "Page 1" not in narrowed
 

@@ -1,6 +1,7 @@
 """Log in, log out, roles, CSRF."""
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 
 def test_every_page_is_behind_login(client):
@@ -132,8 +133,7 @@ def _example_url(rule) -> str:
     """Fill a rule's arguments with harmless values."""
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter in ("IntegerConverter",) else "x"
+        values[name] = 1 if isinstance(rule._converters[name], IntegerConverter) else "x"
     path = rule.rule
     for name, value in values.items():
         for pattern in (f"<int:{name}>", f"<path:{name}>", f"<string:{name}>", f"<{name}>"):

@@ -34,3 +34,21 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(monkeypatch, tmp_path):
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_hardening_settings_come_from_the_environment(monkeypatch, tmp_path):
+    from portal.extensions import db
+
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("PORTAL_SESSION_IDLE_HOURS", "8")
+    monkeypatch.setenv("PORTAL_LOGIN_ADDRESS_MAX_FAILURES", "300")
+    app = create_app({"SECRET_KEY": "x"})
+    assert app.config["SESSION_IDLE_HOURS"] == 8
+    assert app.config["LOGIN_ADDRESS_MAX_FAILURES"] == 300
+    assert app.config["PROXY_COUNT"] == 0  # X-Forwarded-For is not believed unless told
+    assert app.wsgi_app.__class__.__name__ != "ProxyFix"
+    with app.app_context():
+        assert db.engine.pool._pre_ping is True  # connections are checked before reuse
+        db.engine.dispose()
+    monkeypatch.setenv("PORTAL_PROXY_COUNT", "1")
+    assert create_app({"SECRET_KEY": "x"}).wsgi_app.__class__.__name__ == "ProxyFix"
