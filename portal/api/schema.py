@@ -34,7 +34,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..errors import DomainError, Forbidden, Invalid
+from ..errors import DomainError, Forbidden, Invalid, NotFound
 from ..extensions import db
 
 
@@ -208,6 +208,10 @@ def answer(body: BaseModel, status: int = 200, headers: dict | None = None):
     return response
 
 
+#: The largest id a table holds (a 32-bit integer on PostgreSQL); a larger one in a URL is a 404.
+MAX_ID = 2**31 - 1
+
+
 # --- the declaration every view carries ---------------------------------------------
 
 #: Why each error status can be answered, as the document says it.
@@ -269,6 +273,9 @@ def operation(**declaration) -> Callable:
                     raise Forbidden(
                         f"This needs the role {' or '.join(op.roles)}; the token's user is {user.role}."
                     )
+                for name, value in kwargs.items():
+                    if isinstance(value, int) and value > MAX_ID:  # 2^31 on PostgreSQL, 2^63 on SQLite: a 500
+                        raise NotFound(f"There is no {name.removesuffix('_id')} #{value}.")
                 if op.query is not None:
                     kwargs["query"] = query_args(op.query)
                 if op.body is not None:

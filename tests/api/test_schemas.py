@@ -160,6 +160,15 @@ def test_close_and_receive_all_of_a_missing_receipt_are_404(receipts, action):
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("receipt_id", [2**31, 2**63, 10**30])
+@pytest.mark.parametrize("action", ["", "/close", "/receive-all"])
+def test_an_out_of_range_receipt_id_is_a_404(receipts, receipt_id, action):
+    client = receipts.client
+    response = (client.post if action else client.get)(f"/api/v1/receipts/{receipt_id}{action}")
+    assert response.status_code == 404, response.get_data(as_text=True)
+    assert response.json["error"]["code"] == "not_found"
+
+
 def test_report_csv_names_its_charset_once(api_as):
     response = api_as("manager").get("/api/v1/reports/stock-aging?format=csv&table=buckets")
     assert response.status_code == 200, response.get_data(as_text=True)
