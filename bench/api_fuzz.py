@@ -7,7 +7,7 @@ that operation, a content type it does not declare, or a body outside its
 schema. The short run of the test suite (tests/api/test_fuzz.py) calls
 :func:`fuzz` with a few examples per operation; this is the longer run:
 
-    python -m bench api_fuzz                          # SQLite and PostgreSQL, 60 examples
+    python -m bench api_fuzz                          # SQLite and PostgreSQL, 40 examples
     BENCH_FUZZ_EXAMPLES=300 BENCH_DBS=sqlite python -m bench api_fuzz
 
 It prints the operations, the examples sent and every failure.
@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
-EXAMPLES = int(os.environ.get("BENCH_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("BENCH_FUZZ_EXAMPLES", "40"))
 SEED = int(os.environ.get("BENCH_FUZZ_SEED", "20261203"))
 DBS = [d.strip() for d in os.environ.get("BENCH_DBS", "sqlite,postgresql").split(",") if d.strip()]
 
@@ -56,10 +56,18 @@ def fuzz(app, tokens: dict[str, str], *, examples: int, seed: int) -> FuzzReport
             run = _runner(operation, app, token, sent, checks, examples=examples, seed=seed)
             try:
                 run()
-            except Exception as failure:  # noqa: BLE001 - every failure is reported, none stops the run
-                report.failures.append(f"{operation.label} as {role}: {type(failure).__name__}: {failure}")
+            except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - reported, none stops the run
+                report.failures.append(f"{operation.label} as {role}: {_describe(failure)}")
             report.examples += len(sent)
     return report
+
+
+def _describe(failure: BaseException) -> str:
+    """Schemathesis' own account (status, the checks that failed, a curl line to reproduce)."""
+    text = str(failure)
+    if isinstance(failure, BaseExceptionGroup):
+        text += "".join(f"\n    - {type(e).__name__}: {str(e)[:600]}" for e in failure.exceptions)
+    return f"{type(failure).__name__}: {text}"
 
 
 def _runner(operation, app, token: str, sent: list, checks, *, examples: int, seed: int):
