@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Bin, Product, Supplier, Warehouse
 from . import bp
 from .payload import Page, PageQuery, page_of, unique_or_conflict
-from .schema import ApiModel, Money, Stamp, answer, operation
+from .schema import ApiModel, Money, Request, Stamp, answer, operation
 
 # --- bodies -------------------------------------------------------------------
 
@@ -26,7 +26,7 @@ Code = Annotated[StrictStr, Field(description=f"At most 32 {CODE_RULE}")]
 Name = Annotated[StrictStr, Field(description="1 to 200 characters, no control characters")]
 
 
-class SupplierNew(ApiModel):
+class SupplierNew(Request):
     code: Code
     name: Name
     trusted: StrictBool = False
@@ -40,7 +40,7 @@ class SupplierOut(ApiModel):
     created_at: Stamp
 
 
-class ProductNew(ApiModel):
+class ProductNew(Request):
     sku: Annotated[StrictStr, Field(description=f"At most 64 {CODE_RULE}")]
     name: Name
     warranty_months: Annotated[StrictInt, Field(description=f"0 to {catalog.MAX_WARRANTY_MONTHS}")]
@@ -73,7 +73,7 @@ class ProductOut(ApiModel):
     created_at: Stamp
 
 
-class WarehouseNew(ApiModel):
+class WarehouseNew(Request):
     code: Code
     name: Name
 
@@ -85,7 +85,7 @@ class WarehouseOut(ApiModel):
     created_at: Stamp
 
 
-class BinNew(ApiModel):
+class BinNew(Request):
     code: Code
 
 

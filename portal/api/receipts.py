@@ -17,7 +17,7 @@ from ..receiving import supplier_lists as lists
 from ..web.errors import ErrorDetail
 from . import bp
 from .auth import current_api_user
-from .schema import ApiModel, Day, Stamp, answer, operation
+from .schema import ApiModel, Day, Request, Stamp, answer, operation
 
 # --- bodies -------------------------------------------------------------------
 
@@ -38,10 +38,10 @@ MAPPING_RULE = (
 )
 
 
-class ReceiptUpload(ApiModel):
+class ReceiptUpload(Request):
     """The supplier's list and the receipt's header, as multipart/form-data."""
 
-    model_config = {**ApiModel.model_config, "json_schema_extra": {"required": ["file", "supplier", "warehouse",
+    model_config = {**Request.model_config, "json_schema_extra": {"required": ["file", "supplier", "warehouse",
                                                                                 "reference"]}}
 
     file: Upload = None

@@ -18,13 +18,13 @@ from ..scanning import services
 from ..scanning.exactly_once import commit_scan
 from . import bp
 from .auth import current_api_user
-from .schema import ApiModel, Day, answer, operation
+from .schema import ApiModel, Day, Request, answer, operation
 
 ACTIONS = ("put_away", "move", "ship", "lookup")
 Text200 = Annotated[StrictStr, Field(max_length=200)]
 
 
-class ScanRequest(ApiModel):
+class ScanRequest(Request):
     client_scan_id: Annotated[StrictStr, Field(
         description="8 to 64 letters, digits, '-', '_', '.' or ':' (a UUID fits); the same id again replays "
                     "the first answer")]

@@ -81,7 +81,7 @@ def no_nul(value: Any, name: str = "") -> Any:
 
 
 class ApiModel(BaseModel):
-    """A request or answer body. Requests ignore unknown fields."""
+    """An answer body, and the base of every request model."""
 
     model_config = ConfigDict(extra="ignore", from_attributes=True)
 
@@ -94,13 +94,17 @@ class ApiModel(BaseModel):
     #: Status by pydantic error type or (field, kind) where a refusal was never a 422.
     error_status: ClassVar[dict] = {}
 
+
+class Request(ApiModel):
+    """A request body: unknown fields ignored, NUL refused in every string."""
+
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value):
         return no_nul(value)
 
 
-class Query(ApiModel):
+class Query(Request):
     """Query parameters arrive as text: declare them with lax types."""
 
 
@@ -157,14 +161,14 @@ def invalid_from(model: type[ApiModel], error: ValidationError) -> Invalid:
     return refusal
 
 
-def validated(model: type[ApiModel], data: Any) -> ApiModel:
+def validated(model: type[Request], data: Any) -> Request:
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise invalid_from(model, error) from None
 
 
-def json_body(model: type[ApiModel]) -> ApiModel:
+def json_body(model: type[Request]) -> Request:
     """The request's JSON object, validated against ``model``; a field sent as
     null counts as left out (as it always did)."""
     refusal = model.not_an_object
@@ -190,14 +194,14 @@ def _not_an_object(refusal: tuple[int, str] | None, message: str, code: str) -> 
     return error
 
 
-def form_body(model: type[ApiModel]) -> ApiModel:
+def form_body(model: type[Request]) -> Request:
     """A multipart form: text fields as strings, files as FileStorage."""
     data: dict[str, Any] = {name: value for name, value in request.form.items() if value != ""}
     data.update({name: upload for name, upload in request.files.items()})
     return validated(model, data)
 
 
-def query_args(model: type[ApiModel]) -> ApiModel:
+def query_args(model: type[Request]) -> Request:
     return validated(model, request.args.to_dict())
 
 
