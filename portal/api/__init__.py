@@ -1,11 +1,16 @@
 """The JSON API at /api/v1: bearer-token auth, the same services as the pages.
 
-Each feature adds its endpoints in its own module here (``receipts.py``,
-``scans.py``, ``reports.py``) and describes them in that module's
-``OPENAPI_PATHS``; ``openapi.py`` merges them into one document.
+Each feature adds its endpoints in its own module here (``catalog.py``,
+``receipts.py``, ``scans.py``, ``reports.py``, ``serials.py``), each view
+declared with ``schema.operation`` (its roles, query, body and answer
+models); ``openapi.py`` generates the OpenAPI document from those
+declarations.
 """
 
 from flask import Blueprint
+
+#: Where ``create_app`` mounts the blueprint.
+URL_PREFIX = "/api/v1"
 
 bp = Blueprint("api", __name__)
 

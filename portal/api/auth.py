@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..auth.services import record_token_use, token_row, token_use_is_stale
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError
 from ..extensions import db
 from ..models import utcnow
 from . import bp
-from .payload import BadRequest
+from .schema import BadRequest
 
 
 class Unauthorized(DomainError):
@@ -21,13 +19,16 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
-#: API endpoints that need no token.
-PUBLIC = frozenset({"api.openapi_document"})
+def _is_public(endpoint: str | None) -> bool:
+    """Declared ``public=True`` on its operation (the OpenAPI document)."""
+    view = current_app.view_functions.get(endpoint or "")
+    operation = getattr(view, "api_operation", None)
+    return operation is not None and operation.public
 
 
 @bp.before_request
 def authenticate():
-    if request.endpoint in PUBLIC:
+    if _is_public(request.endpoint):
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -61,39 +62,22 @@ def refuse_nul_characters():
         raise BadRequest("The URL contains a NUL character.", code="bad_request")
 
 
-@bp.after_request
-def remember_token_use(response):
-    """Bookkeeping in its own short transaction, after the request's own work
-    is committed or rolled back: it must neither commit half a request nor be
-    lost when the request fails. At most once a minute per token."""
+def record_pending_token_use() -> None:
+    """The token's last use, written by the API boundary (``schema.operation``)
+    after the request's own commit or rollback, in its own short transaction:
+    a refused request is still a use of the token, and a long import must not
+    hold the token's row locked. At most once a minute per token."""
     pending = g.pop("api_token_use", None)
-    if pending is not None:
-        token_id, now = pending
-        try:
-            with Session(db.engine) as session, session.begin():
-                record_token_use(session, token_id=token_id, now=now)
-        except SQLAlchemyError:
-            # a busy database must not turn an answered request into an error
-            current_app.logger.warning("could not record the use of API token %s", token_id, exc_info=True)
-    return response
+    if pending is None:
+        return
+    token_id, now = pending
+    try:
+        with Session(db.engine) as session, session.begin():
+            record_token_use(session, token_id=token_id, now=now)
+    except SQLAlchemyError:
+        # a busy database must not turn an answered request into an error
+        current_app.logger.warning("could not record the use of API token %s", token_id, exc_info=True)
 
 
 def current_api_user():
     return g.api_user
-
-
-def api_roles(*roles: str):
-    """The endpoint needs one of ``roles`` (admins always pass)."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not g.api_user.has_role(*roles):
-                raise Forbidden(
-                    f"This needs the role {' or '.join(roles)}; the token's user is {g.api_user.role}."
-                )
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate

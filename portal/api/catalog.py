@@ -4,71 +4,112 @@ Each object is named by its code (a product by its SKU), compared upper-case."""
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from typing import Annotated, Literal
+
+from flask import url_for
+from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
 from ..catalog import services as catalog
-from ..errors import Invalid, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..models import Bin, Product, Supplier, Warehouse
-from . import bp, spec
-from .auth import api_roles
-from .payload import json_object, jsonable, page_of, unique_or_conflict
+from . import bp
+from .payload import Page, PageQuery, page_of, unique_or_conflict
+from .schema import ApiModel, Money, Request, Stamp, answer, operation
 
-# --- answers ------------------------------------------------------------------
+# --- bodies -------------------------------------------------------------------
 
-
-def supplier_json(supplier: Supplier) -> dict:
-    return {
-        "code": supplier.code,
-        "name": supplier.name,
-        "trusted": supplier.trusted,
-        "active": supplier.active,
-        "created_at": jsonable(supplier.created_at),
-    }
+CODE_RULE = "letters, digits, '-', '_' and '.'; trimmed and stored upper-case"
+Code = Annotated[StrictStr, Field(description=f"At most 32 {CODE_RULE}")]
+Name = Annotated[StrictStr, Field(description="1 to 200 characters, no control characters")]
 
 
-def product_json(product: Product) -> dict:
-    return {
-        "sku": product.sku,
-        "name": product.name,
-        "warranty_months": product.warranty_months,
-        "unit_cost": jsonable(product.unit_cost),
-        "shelf_life_days": product.shelf_life_days,
-        "gtin": product.gtin,
-        "active": product.active,
-        "created_at": jsonable(product.created_at),
-    }
+class SupplierNew(Request):
+    code: Code
+    name: Name
+    trusted: StrictBool = False
 
 
-def warehouse_json(warehouse: Warehouse) -> dict:
-    return {
-        "code": warehouse.code,
-        "name": warehouse.name,
-        "active": warehouse.active,
-        "created_at": jsonable(warehouse.created_at),
-    }
+class SupplierOut(ApiModel):
+    code: str
+    name: str
+    trusted: bool
+    active: bool
+    created_at: Stamp
 
 
-def bin_json(bin_: Bin, warehouse: Warehouse) -> dict:
-    return {
-        "code": bin_.code,
-        "warehouse": warehouse.code,
-        "kind": bin_.kind,
-        "active": bin_.active,
-        "created_at": jsonable(bin_.created_at),
-    }
+class ProductNew(Request):
+    sku: Annotated[StrictStr, Field(description=f"At most 64 {CODE_RULE}")]
+    name: Name
+    warranty_months: Annotated[StrictInt, Field(description=f"0 to {catalog.MAX_WARRANTY_MONTHS}")]
+    unit_cost: Annotated[
+        StrictInt | float | StrictStr,
+        Field(description='A JSON number or a decimal string ("129.90"), 0 to 9,999,999,999',
+              union_mode="left_to_right"),
+    ]
+    shelf_life_days: Annotated[
+        StrictInt | None, Field(description=f"1 to {catalog.MAX_SHELF_LIFE_DAYS} days, or null")
+    ] = None
+    gtin: Annotated[StrictStr | None, Field(description="8, 12, 13 or 14 digits with a valid check digit")] = None
+
+    @field_validator("unit_cost", mode="before")
+    @classmethod
+    def _a_number(cls, value):
+        if isinstance(value, bool) or (isinstance(value, float) and value != value):
+            raise PydanticCustomError("wrong_type", "must be a number or a decimal string")
+        return value
 
 
-def created(body: dict, location: str):
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = location
-    return response
+class ProductOut(ApiModel):
+    sku: str
+    name: str
+    warranty_months: int
+    unit_cost: Money
+    shelf_life_days: int | None
+    gtin: str | None
+    active: bool
+    created_at: Stamp
 
 
-def listed(page: dict, as_json) -> dict:
-    return {"items": [as_json(row) for row in page["rows"]], "next_after": page["next_after"]}
+class WarehouseNew(Request):
+    code: Code
+    name: Name
+
+
+class WarehouseOut(ApiModel):
+    code: str
+    name: str
+    active: bool
+    created_at: Stamp
+
+
+class BinNew(Request):
+    code: Code
+
+
+class BinOut(ApiModel):
+    code: str
+    warehouse: Annotated[str, Field(description="The warehouse's code")]
+    kind: Literal["storage", "dock", "quarantine"]
+    active: bool
+    created_at: Stamp
+
+    @classmethod
+    def of(cls, bin_: Bin, warehouse: Warehouse) -> BinOut:
+        return cls(code=bin_.code, warehouse=warehouse.code, kind=bin_.kind, active=bin_.active,
+                   created_at=bin_.created_at)
+
+
+def created(body: ApiModel, location: str):
+    return answer(body, 201, {"Location": location})
+
+
+def listed(model, rows_and_next: tuple[list, str | None], as_model=None):
+    rows, next_after = rows_and_next
+    as_model = as_model or model.model_validate
+    return answer(Page[model](items=[as_model(row) for row in rows], next_after=next_after))
 
 
 # --- look-ups -----------------------------------------------------------------
@@ -97,225 +138,113 @@ def _warehouse(code: str) -> Warehouse:
 
 # --- suppliers ----------------------------------------------------------------
 
-
 @bp.get("/suppliers")
-def suppliers_list():
-    page = page_of(db.session, select(Supplier), Supplier.code)
-    return listed(page, supplier_json)
+@operation(tag="catalog", summary="List suppliers, ordered by code", query=PageQuery,
+           answers={200: Page[SupplierOut]})
+def suppliers_list(query: PageQuery):
+    return listed(SupplierOut, page_of(db.session, select(Supplier), Supplier.code, query))
 
 
 @bp.get("/suppliers/<code>")
+@operation(tag="catalog", summary="One supplier", answers={200: SupplierOut})
 def supplier_detail(code: str):
-    return supplier_json(_supplier(code))
+    return answer(SupplierOut.model_validate(_supplier(code)))
 
 
 @bp.post("/suppliers")
-@api_roles("admin")
-def supplier_create():
-    body = json_object({"code": ("string", True), "name": ("string", True), "trusted": ("boolean", False)})
-    with unique_or_conflict(f"A supplier with code {body['code'].strip().upper()} already exists."):
-        supplier = catalog.create_supplier(
-            db.session, code=body["code"], name=body["name"], trusted=body.get("trusted", False)
-        )
-    return created(supplier_json(supplier), url_for("api.supplier_detail", code=supplier.code))
+@operation(tag="catalog", summary="Create a supplier (admins only)", roles=("admin",), body=SupplierNew,
+           answers={201: SupplierOut}, errors={409: "A supplier with this code already exists"})
+def supplier_create(body: SupplierNew):
+    with unique_or_conflict(f"A supplier with code {body.code.strip().upper()} already exists."):
+        supplier = catalog.create_supplier(db.session, code=body.code, name=body.name, trusted=body.trusted)
+    return created(SupplierOut.model_validate(supplier), url_for("api.supplier_detail", code=supplier.code))
 
 
 # --- products -----------------------------------------------------------------
 
-MAX_SHELF_LIFE_DAYS = 36_500
-GTIN_LENGTHS = (8, 12, 13, 14)
-
 
 @bp.get("/products")
-def products_list():
-    page = page_of(db.session, select(Product), Product.sku)
-    return listed(page, product_json)
+@operation(tag="catalog", summary="List products, ordered by SKU", query=PageQuery,
+           answers={200: Page[ProductOut]})
+def products_list(query: PageQuery):
+    return listed(ProductOut, page_of(db.session, select(Product), Product.sku, query))
 
 
 @bp.get("/products/<sku>")
+@operation(tag="catalog", summary="One product", answers={200: ProductOut})
 def product_detail(sku: str):
-    return product_json(_product(sku))
+    return answer(ProductOut.model_validate(_product(sku)))
 
 
 @bp.post("/products")
-@api_roles("admin")
-def product_create():
-    body = json_object(
-        {
-            "sku": ("string", True),
-            "name": ("string", True),
-            "warranty_months": ("integer", True),
-            "unit_cost": ("number", True),
-            "shelf_life_days": ("integer", False),
-            "gtin": ("string", False),
-        }
-    )
-    shelf_life = body.get("shelf_life_days")
-    if shelf_life is not None and not 1 <= shelf_life <= MAX_SHELF_LIFE_DAYS:
-        raise Invalid(f"shelf_life_days is from 1 to {MAX_SHELF_LIFE_DAYS}.", code="invalid_shelf_life")
-    gtin = (body.get("gtin") or "").strip() or None
-    if gtin is not None and not (gtin.isascii() and gtin.isdigit() and len(gtin) in GTIN_LENGTHS):
-        raise Invalid("A GTIN is 8, 12, 13 or 14 digits.", code="invalid_gtin")
-    with unique_or_conflict(f"A product with SKU {body['sku'].strip().upper()} or this GTIN already exists."):
+@operation(tag="catalog", summary="Create a product (admins only); a duplicate SKU or GTIN is 409",
+           roles=("admin",), body=ProductNew, answers={201: ProductOut},
+           errors={409: "A product with this SKU or GTIN already exists"})
+def product_create(body: ProductNew):
+    with unique_or_conflict(f"A product with SKU {body.sku.strip().upper()} or this GTIN already exists."):
         product = catalog.create_product(
             db.session,
-            sku=body["sku"],
-            name=body["name"],
-            warranty_months=body["warranty_months"],
-            unit_cost=body["unit_cost"],
-            shelf_life_days=shelf_life,
-            gtin=gtin,
+            sku=body.sku,
+            name=body.name,
+            warranty_months=body.warranty_months,
+            unit_cost=body.unit_cost,
+            shelf_life_days=body.shelf_life_days,
+            gtin=(body.gtin or "").strip() or None,
         )
-    return created(product_json(product), url_for("api.product_detail", sku=product.sku))
+    return created(ProductOut.model_validate(product), url_for("api.product_detail", sku=product.sku))
 
 
 # --- warehouses and their bins ------------------------------------------------
 
 
 @bp.get("/warehouses")
-def warehouses_list():
-    page = page_of(db.session, select(Warehouse), Warehouse.code)
-    return listed(page, warehouse_json)
+@operation(tag="catalog", summary="List warehouses, ordered by code", query=PageQuery,
+           answers={200: Page[WarehouseOut]})
+def warehouses_list(query: PageQuery):
+    return listed(WarehouseOut, page_of(db.session, select(Warehouse), Warehouse.code, query))
 
 
 @bp.get("/warehouses/<code>")
+@operation(tag="catalog", summary="One warehouse", answers={200: WarehouseOut})
 def warehouse_detail(code: str):
-    return warehouse_json(_warehouse(code))
+    return answer(WarehouseOut.model_validate(_warehouse(code)))
 
 
 @bp.post("/warehouses")
-@api_roles("admin")
-def warehouse_create():
-    body = json_object({"code": ("string", True), "name": ("string", True)})
-    with unique_or_conflict(f"A warehouse with code {body['code'].strip().upper()} already exists."):
-        warehouse = catalog.create_warehouse(db.session, code=body["code"], name=body["name"])
-    return created(warehouse_json(warehouse), url_for("api.warehouse_detail", code=warehouse.code))
+@operation(tag="catalog", summary="Create a warehouse (admins only); it comes with its DOCK and QUARANTINE bins",
+           roles=("admin",), body=WarehouseNew, answers={201: WarehouseOut},
+           errors={409: "A warehouse with this code already exists"})
+def warehouse_create(body: WarehouseNew):
+    with unique_or_conflict(f"A warehouse with code {body.code.strip().upper()} already exists."):
+        warehouse = catalog.create_warehouse(db.session, code=body.code, name=body.name)
+    return created(WarehouseOut.model_validate(warehouse), url_for("api.warehouse_detail", code=warehouse.code))
 
 
 @bp.get("/warehouses/<code>/bins")
-def bins_list(code: str):
+@operation(tag="catalog", summary="List a warehouse's bins, ordered by code", query=PageQuery,
+           answers={200: Page[BinOut]})
+def bins_list(code: str, query: PageQuery):
     warehouse = _warehouse(code)
-    page = page_of(db.session, catalog.bins_for_warehouse(warehouse.id), Bin.code)
-    return listed(page, lambda bin_: bin_json(bin_, warehouse))
+    page = page_of(db.session, catalog.bins_for_warehouse(warehouse.id), Bin.code, query)
+    return listed(BinOut, page, lambda bin_: BinOut.of(bin_, warehouse))
 
 
 @bp.get("/warehouses/<code>/bins/<bin_code>")
+@operation(tag="catalog", summary="One bin", answers={200: BinOut})
 def bin_detail(code: str, bin_code: str):
     warehouse = _warehouse(code)
     key = bin_code.strip().upper()
     bin_ = db.session.scalar(catalog.bins_for_warehouse(warehouse.id).where(Bin.code == key))
     if bin_ is None:
         raise NotFound(f"Warehouse {warehouse.code} has no bin {key}.")
-    return bin_json(bin_, warehouse)
+    return answer(BinOut.of(bin_, warehouse))
 
 
 @bp.post("/warehouses/<code>/bins")
-@api_roles("admin")
-def bin_create(code: str):
+@operation(tag="catalog", summary="Create a bin in a warehouse (admins only)", roles=("admin",), body=BinNew,
+           answers={201: BinOut}, errors={409: "The warehouse already has a bin with this code"})
+def bin_create(code: str, body: BinNew):
     warehouse = _warehouse(code)
-    body = json_object({"code": ("string", True)})
-    with unique_or_conflict(f"Bin {body['code'].strip().upper()} already exists in {warehouse.code}."):
-        bin_ = catalog.create_bin(db.session, warehouse=warehouse, code=body["code"])
-    return created(
-        bin_json(bin_, warehouse),
-        url_for("api.bin_detail", code=warehouse.code, bin_code=bin_.code),
-    )
-
-
-# --- the OpenAPI description ----------------------------------------------------
-
-_STAMP = {"type": "string", "format": "date-time", "readOnly": True}
-_CODE = {"type": "string", "maxLength": 32, "pattern": "^[A-Za-z0-9._-]+$",
-         "description": "Letters, digits, '-', '_' and '.'; stored upper-case"}
-_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
-
-SUPPLIER = {
-    "type": "object",
-    "properties": {"code": _CODE, "name": _NAME, "trusted": {"type": "boolean"},
-                   "active": {"type": "boolean", "readOnly": True}, "created_at": _STAMP},
-}
-SUPPLIER_NEW = {
-    "type": "object", "required": ["code", "name"], "additionalProperties": False,
-    "properties": {"code": _CODE, "name": _NAME, "trusted": {"type": "boolean", "default": False}},
-}
-PRODUCT = {
-    "type": "object",
-    "properties": {
-        "sku": {**_CODE, "maxLength": 64}, "name": _NAME,
-        "warranty_months": {"type": "integer", "minimum": 0, "maximum": 600},
-        "unit_cost": {"type": "string", "description": "Decimal with two places, e.g. \"129.90\""},
-        "shelf_life_days": {"type": "integer", "nullable": True},
-        "gtin": {"type": "string", "nullable": True},
-        "active": {"type": "boolean", "readOnly": True}, "created_at": _STAMP,
-    },
-}
-PRODUCT_NEW = {
-    "type": "object", "required": ["sku", "name", "warranty_months", "unit_cost"],
-    "additionalProperties": False,
-    "properties": {
-        "sku": {**_CODE, "maxLength": 64}, "name": _NAME,
-        "warranty_months": {"type": "integer", "minimum": 0, "maximum": 600},
-        "unit_cost": {"oneOf": [{"type": "number", "minimum": 0},
-                                {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"}]},
-        "shelf_life_days": {"type": "integer", "minimum": 1, "maximum": MAX_SHELF_LIFE_DAYS},
-        "gtin": {"type": "string", "pattern": "^([0-9]{8}|[0-9]{12,14})$"},
-    },
-}
-WAREHOUSE = {
-    "type": "object",
-    "properties": {"code": _CODE, "name": _NAME,
-                   "active": {"type": "boolean", "readOnly": True}, "created_at": _STAMP},
-}
-WAREHOUSE_NEW = {
-    "type": "object", "required": ["code", "name"], "additionalProperties": False,
-    "properties": {"code": _CODE, "name": _NAME},
-}
-BIN = {
-    "type": "object",
-    "properties": {"code": _CODE, "warehouse": {"type": "string"},
-                   "kind": {"type": "string", "enum": ["storage", "dock", "quarantine"]},
-                   "active": {"type": "boolean"}, "created_at": _STAMP},
-}
-BIN_NEW = {"type": "object", "required": ["code"], "additionalProperties": False,
-           "properties": {"code": _CODE}}
-
-
-def _collection(tag: str, what: str, item: dict, new: dict, params=(), post_note: str = "") -> dict:
-    return {
-        "get": {
-            "tags": [tag], "summary": f"List {what}s, ordered by code",
-            "parameters": [*params, *spec.PAGE_PARAMS],
-            "responses": {"200": spec.json_response(f"A page of {what}s", spec.page_of(item)),
-                          **spec.errors(400, 401, *((404,) if params else ()))},
-        },
-        "post": {
-            "tags": [tag], "summary": f"Create a {what} (admins only){post_note}",
-            "parameters": list(params),
-            "requestBody": spec.json_body(new),
-            "responses": {"201": spec.json_response(f"The new {what}; Location names it", item),
-                          **spec.errors(400, 401, 403, *((404,) if params else ()), 409, 422)},
-        },
-    }
-
-
-def _single(tag: str, what: str, item: dict, params) -> dict:
-    return {"get": {"tags": [tag], "summary": f"One {what}", "parameters": params,
-                    "responses": {"200": spec.json_response(f"The {what}", item), **spec.errors(401, 404)}}}
-
-
-_WH = spec.path_param("code", "Warehouse code")
-
-OPENAPI_PATHS: dict = {
-    "/suppliers": _collection("catalog", "supplier", SUPPLIER, SUPPLIER_NEW),
-    "/suppliers/{code}": _single("catalog", "supplier", SUPPLIER, [spec.path_param("code", "Supplier code")]),
-    "/products": _collection("catalog", "product", PRODUCT, PRODUCT_NEW,
-                             post_note="; a duplicate SKU or GTIN is 409"),
-    "/products/{sku}": _single("catalog", "product", PRODUCT, [spec.path_param("sku", "Product SKU")]),
-    "/warehouses": _collection("catalog", "warehouse", WAREHOUSE, WAREHOUSE_NEW,
-                               post_note="; it comes with its DOCK and QUARANTINE bins"),
-    "/warehouses/{code}": _single("catalog", "warehouse", WAREHOUSE, [_WH]),
-    "/warehouses/{code}/bins": _collection("catalog", "bin", BIN, BIN_NEW, params=[_WH]),
-    "/warehouses/{code}/bins/{bin_code}": _single(
-        "catalog", "bin", BIN, [_WH, spec.path_param("bin_code", "Bin code within the warehouse")]
-    ),
-}
+    with unique_or_conflict(f"Bin {body.code.strip().upper()} already exists in {warehouse.code}."):
+        bin_ = catalog.create_bin(db.session, warehouse=warehouse, code=body.code)
+    return created(BinOut.of(bin_, warehouse), url_for("api.bin_detail", code=warehouse.code, bin_code=bin_.code))

@@ -2,184 +2,246 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from typing import Annotated, Any
 
-from ..errors import Invalid
+from flask import url_for
+from pydantic import Field, Json, StrictStr, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
+from werkzeug.datastructures import FileStorage
+
+from ..errors import DomainError, Invalid
 from ..extensions import db
-from ..models import Receipt
+from ..models import Condition, Ownership, Receipt, ReceiptStatus
 from ..receiving import queries, services
+from ..receiving import supplier_lists as lists
+from ..web.errors import ErrorDetail
 from . import bp
-from .auth import api_roles, current_api_user
+from .auth import current_api_user
+from .schema import ApiModel, Day, Request, Stamp, answer, operation
 
-TRUE = ("1", "true", "yes", "on")
+# --- bodies -------------------------------------------------------------------
 
-
-def receipt_json(receipt: Receipt, counts: queries.ReceiptCounts | None = None) -> dict:
-    counts = counts or queries.receipt_counts(db.session, receipt.id)
-    return {
-        "id": receipt.id,
-        "supplier": receipt.supplier.code,
-        "warehouse": receipt.warehouse.code,
-        "reference": receipt.reference,
-        "expected_date": receipt.expected_date.isoformat() if receipt.expected_date else None,
-        "status": receipt.status,
-        "created_at": receipt.created_at.isoformat(),
-        "closed_at": receipt.closed_at.isoformat() if receipt.closed_at else None,
-        "file_name": receipt.file_name,
-        "skipped_rows": receipt.skipped_rows,
-        "counts": counts.as_dict(),
-        "url": url_for("receiving.receipt", receipt_id=receipt.id),
-    }
+Upload = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary",
+                                        "description": "The list: CSV, TXT or XLSX"})]
 
 
-def _refusal(preview: services.Preview, code: str, message: str, status: int = 422):
-    body = {"error": {"code": code, "message": message}}
-    if preview.refusal is not None and preview.refusal.details:
-        body["error"]["details"] = preview.refusal.details
-    body.update(preview.summary())
-    return jsonify(body), status
+def _choice(enum) -> str:
+    return ", ".join(member.value for member in enum)
 
 
-@bp.route("/receipts", methods=["POST"])
-@api_roles("receiver", "manager")
-def create_receipt():
-    form = request.form
-    upload = request.files.get("file")
-    content = upload.read() if upload else b""
+CONDITIONS = f"One of {_choice(Condition)} (default regular)"
+OWNERSHIPS = f"One of {_choice(Ownership)} (default owned)"
+MAPPING_RULE = (
+    'Which header holds what, as JSON, e.g. {"serial": "Seriennr.", "sku": "Artikel"}; '
+    f"fields: {', '.join(lists.FIELDS)}; serial is required. It decides over the headers and the "
+    "supplier's remembered mapping."
+)
+
+
+class ReceiptUpload(Request):
+    """The supplier's list and the receipt's header, as multipart/form-data."""
+
+    model_config = {**Request.model_config, "json_schema_extra": {"required": ["file", "supplier", "warehouse",
+                                                                                "reference"]}}
+
+    file: Upload = None
+    supplier: Annotated[str | None, Field(description="Supplier code")] = None
+    warehouse: Annotated[str | None, Field(description="Warehouse code")] = None
+    reference: Annotated[str | None, Field(description="PO, ASN or invoice number (at most 100 characters)")] = None
+    expected_date: Annotated[str | None, Field(json_schema_extra={"format": "date"},
+                                               description="YYYY-MM-DD")] = None
+    product: Annotated[str | None, Field(description="SKU for rows without one")] = None
+    condition: Annotated[str | None, Field(description=CONDITIONS)] = None
+    ownership: Annotated[str | None, Field(description=OWNERSHIPS)] = None
+    unit_cost: Annotated[str | None, Field(description="Decimal, for rows without a cost")] = None
+    sheet: Annotated[str | None, Field(description="XLSX sheet; the first by default")] = None
+    mapping: Annotated[Json[dict[str, StrictStr]] | None, Field(description=MAPPING_RULE)] = None
+    skip_invalid: Annotated[bool, Field(description="Commit the valid rows and skip the invalid ones")] = False
+    dry_run: Annotated[bool, Field(description="Only preview: nothing is saved")] = False
+
+    @field_validator("file", mode="after")
+    @classmethod
+    def _a_file(cls, value):
+        if value is not None and not isinstance(value, FileStorage):
+            raise PydanticCustomError("file_required", "send the list as a file part")
+        return value
+
+    @field_validator("mapping", mode="after")
+    @classmethod
+    def _known_fields(cls, value):
+        if value is None:
+            return value
+        unknown = sorted(set(value) - set(lists.FIELDS))
+        if unknown:
+            raise PydanticCustomError("invalid_mapping", "unknown field(s) {unknown}; known: {known}",
+                                      {"unknown": ", ".join(unknown), "known": ", ".join(lists.FIELDS)})
+        if not (value.get("serial") or "").strip():
+            raise PydanticCustomError("invalid_mapping", "name the serial column")
+        return value
+
+
+# --- answers ------------------------------------------------------------------
+
+
+class RowErrorOut(ApiModel):
+    row: int
+    column: str
+    value: str
+    code: str
+    message: str
+
+
+class MappingOut(ApiModel):
+    columns: Annotated[dict[str, str], Field(description="field -> the file's header")]
+    serial_kind: str
+
+
+class PreviewOut(ApiModel):
+    file: str
+    format: str | None = None
+    columns: Annotated[list[str] | None, Field(description="The file's headers")] = None
+    mapping: MappingOut | None = None
+    rows: int
+    valid: int
+    invalid: int
+    errors_by_code: dict[str, int]
+    errors: Annotated[list[RowErrorOut], Field(description="The first 1000 errors")]
+    errors_truncated: bool
+    duplicate_of_receipt: Annotated[int | None, Field(description="The receipt this file was already")] = None
+
+
+class DryRunOut(PreviewOut):
+    can_commit: bool
+
+
+class ListRefusal(PreviewOut):
+    """Refused (nothing saved): the error and the preview that says why."""
+
+    error: ErrorDetail
+
+
+class ReceiptCountsOut(ApiModel):
+    listed: int
+    expected: int
+    received: int
+    missing: int
+    unexpected: int
+
+
+class ReceiptOut(ApiModel):
+    id: int
+    supplier: Annotated[str, Field(description="Supplier code")]
+    warehouse: Annotated[str, Field(description="Warehouse code")]
+    reference: str
+    expected_date: Day | None
+    status: ReceiptStatus
+    created_at: Stamp
+    closed_at: Stamp | None
+    file_name: str | None
+    skipped_rows: int
+    counts: ReceiptCountsOut
+    url: Annotated[str, Field(description="The receipt's page")]
+
+    @classmethod
+    def of(cls, receipt: Receipt, counts: queries.ReceiptCounts | None = None) -> ReceiptOut:
+        counts = counts or queries.receipt_counts(db.session, receipt.id)
+        return cls(
+            id=receipt.id, supplier=receipt.supplier.code, warehouse=receipt.warehouse.code,
+            reference=receipt.reference, expected_date=receipt.expected_date, status=receipt.status,
+            created_at=receipt.created_at, closed_at=receipt.closed_at, file_name=receipt.file_name,
+            skipped_rows=receipt.skipped_rows, counts=ReceiptCountsOut(**counts.as_dict()),
+            url=url_for("receiving.receipt", receipt_id=receipt.id),
+        )
+
+
+class ReceiptCreated(PreviewOut):
+    receipt: ReceiptOut
+
+
+class Received(ApiModel):
+    received: Annotated[int, Field(description="How many items became in stock")]
+    receipt: ReceiptOut
+
+
+class Closed(ApiModel):
+    marked_missing: Annotated[int, Field(description="How many expected items became missing")]
+    receipt: ReceiptOut
+
+
+class RefusedList(DomainError):
+    """A list refused with its preview: answered as :class:`ListRefusal`."""
+
+    status = 422
+
+    def __init__(self, preview: services.Preview, code: str, message: str):
+        super().__init__(message, code=code,
+                         details=preview.refusal.details if preview.refusal and preview.refusal.details else None)
+        self.extra = PreviewOut.model_validate(preview.summary()).model_dump(mode="json")
+
+
+# --- endpoints ----------------------------------------------------------------
+
+_WRITERS = ("receiver", "manager")
+
+
+@bp.post("/receipts")
+@operation(
+    tag="receipts", summary="Upload a supplier's serial list: preview it (dry_run) or commit it as a receipt",
+    roles=_WRITERS, form=ReceiptUpload, answers={201: ReceiptCreated, 200: DryRunOut},
+    errors={409: "The same file was already received for this supplier",
+            422: ("Refused: invalid rows or an unreadable file (nothing saved, the preview says why), "
+                  "or bad header fields", ListRefusal)},
+)
+def create_receipt(form: ReceiptUpload):
     header = services.receipt_header(
-        db.session, supplier=form.get("supplier"), warehouse=form.get("warehouse"), reference=form.get("reference"),
-        expected_date=form.get("expected_date"), product=form.get("product"), condition=form.get("condition"),
-        ownership=form.get("ownership"), unit_cost=form.get("unit_cost"))
+        db.session, supplier=form.supplier, warehouse=form.warehouse, reference=form.reference,
+        expected_date=form.expected_date, product=form.product, condition=form.condition,
+        ownership=form.ownership, unit_cost=form.unit_cost)
+    content = form.file.read() if form.file is not None else b""
     if not content:
         raise Invalid("Send the supplier's list as the multipart field 'file'.", code="file_required")
-    file_name = (upload.filename or "upload") if upload else "upload"
-    sheet = form.get("sheet") or None
-    if form.get("dry_run", "").lower() in TRUE:
-        preview = services.preview_list(db.session, header=header, content=content, file_name=file_name, sheet=sheet)
+    file_name = form.file.filename or "upload"
+    mapping = {"columns": form.mapping} if form.mapping else None
+    if form.dry_run:
+        preview = services.preview_list(db.session, header=header, content=content, file_name=file_name,
+                                        sheet=form.sheet, mapping=mapping)
         db.session.rollback()
         if preview.refusal is not None:
-            return _refusal(preview, preview.refusal.code, preview.refusal.message)
-        body = preview.summary()
-        body["can_commit"] = preview.can_commit
-        return jsonify(body), 200
+            raise RefusedList(preview, preview.refusal.code, preview.refusal.message)
+        return answer(DryRunOut(**preview.summary(), can_commit=preview.can_commit))
     try:
         receipt, preview = services.import_list(
-            db.session, header=header, content=content, file_name=file_name, actor=current_api_user(), sheet=sheet,
-            skip_invalid=form.get("skip_invalid", "").lower() in TRUE)
+            db.session, header=header, content=content, file_name=file_name, actor=current_api_user(),
+            sheet=form.sheet, mapping=mapping, skip_invalid=form.skip_invalid)
     except services.ListRefused as refused:
-        db.session.rollback()
-        return _refusal(refused.preview, refused.code, refused.message)
-    db.session.commit()
-    # just committed: every listed item is expected (counting a million rows again would add a second)
+        raise RefusedList(refused.preview, refused.code, refused.message) from None
+    # every listed item is expected (counting a million rows again would add a second)
     listed = preview.valid
-    body = {"receipt": receipt_json(receipt, queries.ReceiptCounts(listed=listed, expected=listed))}
-    body.update(preview.summary())
-    return jsonify(body), 201, {"Location": url_for("api.get_receipt", receipt_id=receipt.id)}
+    counts = queries.ReceiptCounts(listed=listed, expected=listed)
+    body = ReceiptCreated(**preview.summary(), receipt=ReceiptOut.of(receipt, counts))
+    return answer(body, 201, {"Location": url_for("api.get_receipt", receipt_id=receipt.id)})
 
 
-@bp.route("/receipts/<int:receipt_id>")
-@api_roles("receiver", "manager")
+@bp.get("/receipts/<int:receipt_id>")
+@operation(tag="receipts", summary="A receipt and its counts", roles=_WRITERS, answers={200: ReceiptOut})
 def get_receipt(receipt_id: int):
-    return jsonify(receipt_json(services.get_receipt(db.session, receipt_id)))
+    return answer(ReceiptOut.of(services.get_receipt(db.session, receipt_id)))
 
 
-@bp.route("/receipts/<int:receipt_id>/receive-all", methods=["POST"])
-@api_roles("receiver", "manager")
+@bp.post("/receipts/<int:receipt_id>/receive-all")
+@operation(tag="receipts", summary="Trusted supplier: every expected item becomes in stock in the dock bin",
+           roles=_WRITERS, answers={200: Received},
+           errors={409: "The receipt is closed", 422: "The supplier is not trusted"})
 def receive_all(receipt_id: int):
     receipt = services.get_receipt(db.session, receipt_id)
     n = services.receive_all_at_dock(db.session, receipt=receipt, actor=current_api_user())
-    db.session.commit()
-    return jsonify({"received": n, "receipt": receipt_json(services.get_receipt(db.session, receipt_id))})
+    return answer(Received(received=n, receipt=ReceiptOut.of(receipt)))
 
 
-@bp.route("/receipts/<int:receipt_id>/close", methods=["POST"])
-@api_roles("receiver", "manager")
+@bp.post("/receipts/<int:receipt_id>/close")
+@operation(tag="receipts", summary="Close: expected items not received become missing", roles=_WRITERS,
+           answers={200: Closed}, errors={409: "The receipt is already closed"})
 def close_receipt(receipt_id: int):
     receipt = services.get_receipt(db.session, receipt_id)
     n = services.close_receipt(db.session, receipt=receipt, actor=current_api_user())
-    db.session.commit()
-    return jsonify({"marked_missing": n, "receipt": receipt_json(services.get_receipt(db.session, receipt_id))})
-
-
-_ROW_ERROR = {
-    "type": "object",
-    "properties": {"row": {"type": "integer"}, "column": {"type": "string"}, "value": {"type": "string"},
-                   "code": {"type": "string"}, "message": {"type": "string"}},
-}
-_PREVIEW = {
-    "type": "object",
-    "properties": {
-        "file": {"type": "string"}, "format": {"type": "string"}, "columns": {"type": "array"},
-        "mapping": {"type": "object"}, "rows": {"type": "integer"}, "valid": {"type": "integer"},
-        "invalid": {"type": "integer"}, "errors_by_code": {"type": "object"},
-        "errors": {"type": "array", "items": _ROW_ERROR, "description": "the first 1000 errors"},
-        "errors_truncated": {"type": "boolean"},
-    },
-}
-_RECEIPT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"}, "supplier": {"type": "string"}, "warehouse": {"type": "string"},
-        "reference": {"type": "string"}, "status": {"type": "string", "enum": ["open", "closed"]},
-        "skipped_rows": {"type": "integer"},
-        "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in
-                                                     ("listed", "expected", "received", "missing", "unexpected")}},
-    },
-}
-_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-_ID = [{"name": "receipt_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-
-OPENAPI_PATHS: dict = {
-    "/receipts": {
-        "post": {
-            "summary": "Upload a supplier's serial list: preview it (dry_run) or commit it as a receipt",
-            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object",
-                "required": ["file", "supplier", "warehouse", "reference"],
-                "properties": {
-                    "file": {"type": "string", "format": "binary"},
-                    "supplier": {"type": "string", "description": "supplier code"},
-                    "warehouse": {"type": "string", "description": "warehouse code"},
-                    "reference": {"type": "string", "description": "PO, ASN or invoice number"},
-                    "expected_date": {"type": "string", "format": "date"},
-                    "product": {"type": "string", "description": "SKU for rows without one"},
-                    "condition": {"type": "string", "enum": ["regular", "sample", "damaged", "refurbished"]},
-                    "ownership": {"type": "string", "enum": ["owned", "consignment"]},
-                    "unit_cost": {"type": "string"},
-                    "sheet": {"type": "string", "description": "XLSX sheet; the first by default"},
-                    "skip_invalid": {"type": "boolean"},
-                    "dry_run": {"type": "boolean"},
-                },
-            }}}},
-            "responses": {
-                "201": {"description": "receipt created",
-                        "content": {"application/json": {"schema": {"allOf": [_PREVIEW, {
-                            "type": "object", "properties": {"receipt": _RECEIPT}}]}}}},
-                "200": {"description": "dry run: the preview", "content": {"application/json": {"schema": _PREVIEW}}},
-                "409": {"description": "the same file was already received for this supplier", **_ERROR},
-                "413": {"description": "file larger than MAX_UPLOAD_MB", **_ERROR},
-                "422": {"description": "refused: invalid rows (nothing saved), unreadable file or bad fields",
-                        "content": {"application/json": {"schema": {"allOf": [_PREVIEW, {
-                            "$ref": "#/components/schemas/Error"}]}}}},
-            },
-        }
-    },
-    "/receipts/{receipt_id}": {
-        "get": {"summary": "A receipt and its counts", "parameters": _ID,
-                "responses": {"200": {"description": "the receipt",
-                                      "content": {"application/json": {"schema": _RECEIPT}}},
-                              "404": {"description": "no such receipt", **_ERROR}}},
-    },
-    "/receipts/{receipt_id}/receive-all": {
-        "post": {"summary": "Trusted supplier: every expected item becomes in stock in the dock bin",
-                 "parameters": _ID,
-                 "responses": {"200": {"description": "how many were received, and the receipt"},
-                               "409": {"description": "receipt closed", **_ERROR},
-                               "422": {"description": "supplier not trusted", **_ERROR}}},
-    },
-    "/receipts/{receipt_id}/close": {
-        "post": {"summary": "Close: expected items not received become missing", "parameters": _ID,
-                 "responses": {"200": {"description": "how many were marked missing, and the receipt"},
-                               "409": {"description": "receipt already closed", **_ERROR}}},
-    },
-}
+    return answer(Closed(marked_missing=n, receipt=ReceiptOut.of(services.get_receipt(db.session, receipt_id))))

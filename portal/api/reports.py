@@ -1,15 +1,62 @@
 """API endpoints: the manager reports, with the page's filters and
-``format=json|pdf|csv|xlsx`` (``table=`` picks the CSV table)."""
+``format=json|pdf|csv|xlsx`` (``table=`` picks the CSV table).
+
+The filters are read and checked by ``reports.filters`` (the same rules as
+the pages); the query models here declare them for the document."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from flask import Response, current_app, request
+from pydantic import Field, WithJsonSchema
 
 from ..extensions import db
-from ..reports.downloads import render_report
+from ..models import Condition, Ownership
+from ..reports.downloads import FORMATS, MIMETYPES, render_report
 from ..reports.services import build_report
 from . import bp
-from .auth import api_roles
+from .schema import ApiModel, Query, operation
+
+Text = str | None
+
+
+def _param(description: str, schema: dict | None = None) -> Any:
+    """A filter as text (``reports.filters`` checks it), documented with its type."""
+    if schema is None:
+        return Annotated[Text, Field(description=description)]
+    return Annotated[Text, Field(description=description), WithJsonSchema({**schema, "description": description})]
+
+
+class ReportQuery(Query):
+    warehouse: _param("Warehouse code") = None
+    supplier: _param("Supplier code") = None
+    product: _param("Product SKU") = None
+    format: _param("Answer format (default json)", {"type": "string", "enum": list(FORMATS)}) = None
+    table: _param("For format=csv: which table (the JSON answer lists them)") = None
+
+
+class StockAgingQuery(ReportQuery):
+    as_of: _param("Date (YYYY-MM-DD), default today", {"type": "string", "format": "date"}) = None
+    condition: _param(f"One of {', '.join(Condition)}") = None
+    ownership: _param(f"One of {', '.join(Ownership)}") = None
+    near_expiry_days: _param("Window for 'near expiry', 0-365 (default 30)", {"type": "integer"}) = None
+    fifo_days: _param("FIFO period ending on as_of, 1-366 days (default 30)", {"type": "integer"}) = None
+
+
+class DefectsQuery(ReportQuery):
+    date_from: _param("First day of receipt (default: 12 months back)", {"type": "string", "format": "date"}) = None
+    date_to: _param("Last day of receipt (default today)", {"type": "string", "format": "date"}) = None
+
+
+class ReportOut(ApiModel):
+    """The report as JSON: its summary facts and tables."""
+
+    model_config = {**ApiModel.model_config, "extra": "allow"}
+
+
+#: the downloads besides JSON, by content type
+DOWNLOADS = {MIMETYPES[fmt]: {"type": "string", "format": "binary"} for fmt in FORMATS if fmt != "json"}
 
 
 def _answer(kind: str):
@@ -23,77 +70,15 @@ def _answer(kind: str):
     return response
 
 
-@bp.route("/reports/stock-aging")
-@api_roles("manager")
-def report_stock_aging():
+@bp.get("/reports/stock-aging")
+@operation(tag="reports", roles=("manager",), query=StockAgingQuery, answers={200: ReportOut}, downloads=DOWNLOADS,
+           summary="Stock aging: in-stock units by age bucket, breakdowns, oldest units, expiry, FIFO compliance")
+def report_stock_aging(query: StockAgingQuery):
     return _answer("stock-aging")
 
 
-@bp.route("/reports/defects-by-supplier")
-@api_roles("manager")
-def report_defects_by_supplier():
+@bp.get("/reports/defects-by-supplier")
+@operation(tag="reports", roles=("manager",), query=DefectsQuery, answers={200: ReportOut}, downloads=DOWNLOADS,
+           summary="Defects by supplier: rates with 95 % Wilson intervals, reasons, products, monthly trend")
+def report_defects_by_supplier(query: DefectsQuery):
     return _answer("defects-by-supplier")
-
-
-def _param(name: str, description: str, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
-
-
-_COMMON = [
-    _param("warehouse", "Warehouse code"),
-    _param("supplier", "Supplier code"),
-    _param("product", "Product SKU"),
-    _param("format", "Answer format", {"type": "string", "enum": ["json", "pdf", "csv", "xlsx"], "default": "json"}),
-    _param("table", "For format=csv: which table (the JSON answer lists them)"),
-]
-_ANSWERS = {
-    "200": {
-        "description": "The report: JSON (summary and tables), or a PDF, CSV or XLSX download",
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-            "text/csv": {"schema": {"type": "string"}},
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                "schema": {"type": "string", "format": "binary"}},
-        },
-    },
-    "401": {"description": "No or bad token", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}},
-    "403": {"description": "Not a manager", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}},
-    "422": {"description": "A filter is invalid (the message says which)", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}},
-}
-
-OPENAPI_PATHS: dict = {
-    "/reports/stock-aging": {
-        "get": {
-            "summary": "Stock aging: in-stock units by age bucket, breakdowns, oldest units, expiry, FIFO compliance",
-            "tags": ["reports"],
-            "parameters": [
-                _param("as_of", "Date (YYYY-MM-DD), default today", {"type": "string", "format": "date"}),
-                *_COMMON[:3],
-                _param("condition", "regular, sample, damaged or refurbished"),
-                _param("ownership", "owned or consignment"),
-                _param("near_expiry_days", "Window for 'near expiry', 0-365 (default 30)", {"type": "integer"}),
-                _param("fifo_days", "FIFO period ending on as_of, 1-366 days (default 30)", {"type": "integer"}),
-                *_COMMON[3:],
-            ],
-            "responses": _ANSWERS,
-        }
-    },
-    "/reports/defects-by-supplier": {
-        "get": {
-            "summary": "Defects by supplier: rates with 95 % Wilson intervals, reasons, products, monthly trend",
-            "tags": ["reports"],
-            "parameters": [
-                _param("date_from", "First day of receipt (default: 12 months back)", {"type": "string",
-                                                                                      "format": "date"}),
-                _param("date_to", "Last day of receipt (default today)", {"type": "string", "format": "date"}),
-                *_COMMON,
-            ],
-            "responses": _ANSWERS,
-        }
-    },
-}

@@ -3,71 +3,134 @@ same service as the scan pages; a refused scan is a normal answer (200)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated, ClassVar, Literal
+
 from flask import current_app, jsonify, request
+from pydantic import Field, StrictStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 
-from ..errors import Invalid
+from ..errors import DomainError
 from ..extensions import db
-from ..models import SerialItem
+from ..models import ItemStatus, SerialItem
 from ..scanning import services
 from ..scanning.exactly_once import commit_scan
 from . import bp
-from .auth import api_roles, current_api_user
+from .auth import current_api_user
+from .schema import ApiModel, Day, Request, answer, operation
 
 ACTIONS = ("put_away", "move", "ship", "lookup")
-FIELDS = ("client_scan_id", "action", "serial", "warehouse", "bin", "order_ref")
+Text200 = Annotated[StrictStr, Field(max_length=200)]
 
 
-def _parse_scan(body) -> dict:
-    if not isinstance(body, dict):
-        raise Invalid("Send a JSON object.", code="invalid_json")
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        raise Invalid(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
-    for name in FIELDS:
-        value = body.get(name)
-        if value is not None and not isinstance(value, str):
-            raise Invalid(f"{name} must be a string.", code="invalid_field")
-        if isinstance(value, str) and len(value) > 200:
-            raise Invalid(f"{name} has at most 200 characters.", code="invalid_field")
-    action = body.get("action")
-    if action not in ACTIONS:
-        raise Invalid(f"action must be one of {', '.join(ACTIONS)}.", code="invalid_action")
-    if not (body.get("serial") or "").strip():
-        raise Invalid("serial is required.", code="serial_required")
-    if action in ("put_away", "move") and not (body.get("bin") or "").strip():
-        raise Invalid(f"{action} needs a bin (and its warehouse).", code="bin_required")
-    if action == "ship" and not (body.get("order_ref") or "").strip():
-        raise Invalid("ship needs an order_ref.", code="order_ref_required")
-    services.clean_scan_id(body.get("client_scan_id"))
-    return body
+class ScanRequest(Request):
+    client_scan_id: Annotated[StrictStr, Field(
+        description="8 to 64 letters, digits, '-', '_', '.' or ':' (a UUID fits); the same id again replays "
+                    "the first answer")]
+    action: Literal[ACTIONS]
+    serial: Annotated[Text200, Field(description="A plain serial or a GS1 code (AI 21)")]
+    warehouse: Annotated[Text200 | None, Field(description="Warehouse code (put_away, move)")] = None
+    bin: Annotated[Text200 | None, Field(description="Bin code (put_away, move)")] = None
+    order_ref: Annotated[Text200 | None, Field(description="Order reference (ship)")] = None
+    scanned_at: Annotated[datetime | None, Field(
+        description="When the device recorded the scan (ISO 8601; without an offset it is UTC)")] = None
+
+    error_codes: ClassVar[dict] = {
+        "client_scan_id": "invalid_client_scan_id", "action": "invalid_action",
+        ("serial", "missing"): "serial_required", "missing": "field_required",
+        "type": "invalid_field", "constraint": "invalid_field",
+    }
+    not_an_object: ClassVar[tuple[int, str]] = (422, "invalid_json")
+
+    @field_validator("client_scan_id", mode="after")
+    @classmethod
+    def _scan_id(cls, value: str) -> str:
+        try:
+            return services.clean_scan_id(value)
+        except DomainError as refused:
+            raise PydanticCustomError(refused.code, refused.message) from None
+
+    @field_validator("serial", mode="after")
+    @classmethod
+    def _serial(cls, value: str) -> str:
+        if not value.strip():
+            raise PydanticCustomError("serial_required", "serial is required.")
+        return value
+
+    @field_validator("scanned_at", mode="after")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    @model_validator(mode="after")
+    def _what_the_action_needs(self):
+        if self.action in ("put_away", "move") and not (self.bin or "").strip():
+            raise PydanticCustomError("bin_required", f"{self.action} needs a bin (and its warehouse).")
+        if self.action == "ship" and not (self.order_ref or "").strip():
+            raise PydanticCustomError("order_ref_required", "ship needs an order_ref.")
+        return self
 
 
-@bp.route("/scans", methods=["POST"])
-@api_roles("operator", "receiver", "manager")
-def post_scan():
-    body = _parse_scan(request.get_json(silent=True))
+class ScanItem(ApiModel):
+    serial: str
+    sku: str
+    product: str
+    status: ItemStatus
+    bin: Annotated[str | None, Field(description="WAREHOUSE/BIN")]
+    receipt: Annotated[str | None, Field(description="The receipt's reference")]
+    order_ref: str | None
+    sold_at: Day | None
+    warranty_ends_on: Day | None
+    received_at: Day | None
+
+
+class OlderUnit(ApiModel):
+    serial: str
+    bin: str
+
+
+class ScanAnswer(ApiModel):
+    client_scan_id: str
+    result: Literal["accepted", "warning", "refused"]
+    message: str
+    item: ScanItem | None
+    replayed: Annotated[bool, Field(description="True when this is the stored answer to an earlier send")] = False
+    older_unit: Annotated[OlderUnit | None, Field(description="FIFO: an older unit of the same product")] = None
+
+
+@bp.post("/scans")
+@operation(
+    tag="scans", summary="Record one scan (put away, move, ship or look up), exactly once per client_scan_id",
+    description="Calls the same service as the scan pages. Sending the same client_scan_id again returns the "
+                "first answer and records nothing new. A refused scan is a 200 with result 'refused'; a "
+                "malformed request is a 422 (a body that is not a JSON object too).",
+    roles=("operator", "receiver", "manager"), body=ScanRequest, answers={200: ScanAnswer},
+)
+def post_scan(body: ScanRequest):
     actor = current_api_user()
-    answer = commit_scan(
+    moves = body.action in ("put_away", "move")
+    result = commit_scan(
         lambda: services.record_scan(
             db.session,
             actor=actor,
-            client_scan_id=body["client_scan_id"],
-            task=body["action"],
-            code=body["serial"],
-            warehouse_code=body.get("warehouse"),
-            bin_code=body.get("bin") if body["action"] in ("put_away", "move") else None,
-            order_ref=body.get("order_ref") if body["action"] == "ship" else None,
+            client_scan_id=body.client_scan_id,
+            task=body.action,
+            code=body.serial,
+            warehouse_code=body.warehouse,
+            bin_code=body.bin if moves else None,
+            order_ref=body.order_ref if body.action == "ship" else None,
             settings=services.ScanSettings(
                 bin_label_prefix=current_app.config["BIN_LABEL_PREFIX"],
                 fifo_enforced=bool(current_app.config["FIFO_ENFORCED"]),
             ),
         ),
-        client_scan_id=body["client_scan_id"],
+        client_scan_id=body.client_scan_id,
         actor=actor,
     )
-    keys = ("client_scan_id", "result", "message", "item", "replayed", "older_unit")
-    return jsonify({k: answer[k] for k in keys if k in answer})
+    return answer(ScanAnswer.model_validate(result))
 
 
 def _floor():
@@ -86,76 +149,3 @@ def _floor():
 def _benchmark_endpoints(state):
     if state.app.config.get("BENCHMARK_ENDPOINTS"):
         state.add_url_rule("/_bench/floor", endpoint="bench_floor", view_func=_floor, methods=["POST"])
-
-
-def _error(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-ITEM_SCHEMA = {
-    "type": "object",
-    "nullable": True,
-    "properties": {
-        "serial": {"type": "string"}, "sku": {"type": "string"}, "product": {"type": "string"},
-        "status": {"type": "string"}, "bin": {"type": "string", "nullable": True},
-        "receipt": {"type": "string", "nullable": True}, "order_ref": {"type": "string", "nullable": True},
-        "sold_at": {"type": "string", "format": "date", "nullable": True},
-        "warranty_ends_on": {"type": "string", "format": "date", "nullable": True},
-        "received_at": {"type": "string", "format": "date", "nullable": True},
-    },
-}
-
-OPENAPI_PATHS: dict = {
-    "/scans": {
-        "post": {
-            "summary": "Record one scan (put away, move, ship or look up), exactly once per client_scan_id",
-            "description": (
-                "Calls the same service as the scan pages. Sending the same client_scan_id again returns the "
-                "first answer and records nothing new. A refused scan is a 200 with result 'refused'; a "
-                "malformed request is a 422. The serial may be a plain serial or a GS1 code (AI 21)."
-            ),
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["client_scan_id", "action", "serial"],
-                            "properties": {
-                                "client_scan_id": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{8,64}$"},
-                                "action": {"type": "string", "enum": list(ACTIONS)},
-                                "serial": {"type": "string", "maxLength": 200},
-                                "warehouse": {"type": "string", "description": "warehouse code"},
-                                "bin": {"type": "string", "description": "bin code (put_away, move)"},
-                                "order_ref": {"type": "string", "description": "order reference (ship)"},
-                            },
-                        }
-                    }
-                },
-            },
-            "responses": {
-                "200": {
-                    "description": "The scan's answer (the first one, for a resent client_scan_id)",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "client_scan_id": {"type": "string"},
-                                    "result": {"type": "string", "enum": ["accepted", "warning", "refused"]},
-                                    "message": {"type": "string"},
-                                    "item": ITEM_SCHEMA,
-                                    "replayed": {"type": "boolean"},
-                                },
-                            }
-                        }
-                    },
-                },
-                "401": _error("No or bad token"),
-                "403": _error("Role not allowed"),
-                "422": _error("Malformed request"),
-            },
-        }
-    }
-}

@@ -19,7 +19,7 @@ from .results import Report, Table, json_value
 FORMATS = ("pdf", "csv", "xlsx", "json")
 MIMETYPES = {
     "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to every text/* answer
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
 }

@@ -4,8 +4,11 @@ the session back first, so a failed request saves nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -28,14 +31,28 @@ def wants_json() -> bool:
 ERROR_CODE_HEADER = "X-Portal-Error"
 
 
-def error_response(status: int, code: str, message: str, details=None):
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, for programs (also in the X-Portal-Error header)")
+    message: str = Field(description="For people")
+    details: dict[str, Any] | None = Field(
+        None, description="When there is more to say: e.g. {'fields': {field: message}} for each bad field"
+    )
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every JSON error answer."""
+
+    error: ErrorDetail
+
+
+def error_response(status: int, code: str, message: str, details=None, extra: dict | None = None):
+    """The error answer. ``extra`` adds top-level fields to the JSON answer
+    (a refused supplier list answers its preview beside the error)."""
     db.session.rollback()
     headers = {ERROR_CODE_HEADER: code}
     if wants_json():
-        body = {"error": {"code": code, "message": message}}
-        if details is not None:
-            body["error"]["details"] = details
-        return jsonify(body), status, headers
+        body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
+        return jsonify({**(extra or {}), **body.model_dump(mode="json", exclude_none=True)}), status, headers
     from . import is_htmx_request
 
     if is_htmx_request():
@@ -59,7 +76,8 @@ def database_unreachable(error: DBAPIError) -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        return error_response(error.status, error.code, error.message, error.details)
+        return error_response(error.status, error.code, error.message, error.details,
+                              getattr(error, "extra", None))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
