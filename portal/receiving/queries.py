@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..items.serials import serial_key
@@ -55,13 +56,27 @@ def receipt_counts(session: Session, receipt_id: int) -> ReceiptCounts:
     return counts
 
 
-def recent_receipts(limit: int = 50) -> Select:
-    return (
-        select(Receipt)
-        .options(joinedload(Receipt.supplier), joinedload(Receipt.warehouse))
-        .order_by(case((Receipt.status == "open", 0), else_=1), Receipt.id.desc())
-        .limit(limit)
-    )
+RECEIPTS_PAGE_SIZE = 50
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def receipts(*, search: str = "", page: int = 1, page_size: int = RECEIPTS_PAGE_SIZE) -> Select:
+    """Receipts, open ones first, then newest first; ``search`` matches the
+    reference, the supplier's code or name, or the file name (case-insensitive).
+    One row more than a page, so the page knows whether another follows."""
+    query = select(Receipt).join(Supplier, Supplier.id == Receipt.supplier_id).options(
+        joinedload(Receipt.supplier), joinedload(Receipt.warehouse))
+    text = search.strip()[:100]
+    if text:
+        pattern = _like(text.lower())
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
+            Receipt.reference, Supplier.code, Supplier.name, Receipt.file_name))))
+    return (query.order_by(case((Receipt.status == "open", 0), else_=1), Receipt.id.desc())
+            .offset((max(page, 1) - 1) * page_size).limit(page_size + 1))
 
 
 def receipt_items(receipt_id: int, *, show: str = "all", search: str = "", page: int = 1) -> Select:
@@ -82,8 +97,7 @@ def receipt_items(receipt_id: int, *, show: str = "all", search: str = "", page:
         query = query.where(UnexpectedItem.id.is_not(None))
     key = serial_key(search)[:64]
     if key:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(SerialItem.serial_key.like(f"%{escaped}%", escape="\\"))
+        query = query.where(SerialItem.serial_key.like(_like(key), escape="\\"))
     return query.order_by(SerialItem.id).offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
 
 
@@ -122,6 +136,11 @@ def reconciliation_rows(session: Session, receipt_id: int):
         else:
             outcome = "received"
         yield serial, sku, outcome, status, bin_code or "", received_at
+
+
+def skipped_rows(receipt: Receipt) -> list[dict]:
+    """The rows of the list skipped at commit: row, value, code."""
+    return json.loads(receipt.skipped_detail) if receipt.skipped_detail else []
 
 
 def choices(session: Session) -> dict:
