@@ -418,6 +418,8 @@ def check_table(table: lists.Table, *, file_name: str, file_sha256: str, mapping
         except Invalid as error:
             preview.refusal = lists.UnreadableFile(error.message, code=error.code, details=error.details)
             return preview
+    if not header_found and not mapping and len(table.headers) == 1 and preview.width > 1:
+        chosen.columns.pop("serial", None)  # a title row above wider rows, not one serial per line
     preview.notes = notes
     preview.mapping = chosen
     if "serial" not in chosen.columns:
