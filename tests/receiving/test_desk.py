@@ -7,21 +7,12 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from portal.models import Receipt, SerialItem
 from portal.receiving.models import StagedUpload
 from tests.receiving.files import csv_bytes, serial_list, xlsx_bytes
 from tests.receiving.test_routes import HX, staged_id, upload
-
-
-@pytest.fixture
-def desk(client_as, make_supplier, make_warehouse, make_product):
-    make_supplier(code="ACME", name="Acme Phones", trusted=True)
-    make_warehouse(code="MAIN")
-    make_product(sku="PHONE-1")
-    return client_as("receiver")
 
 
 def upload_id(response) -> int:

@@ -14,14 +14,6 @@ from tests.receiving.files import csv_bytes, serial_list, xlsx_bytes
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def desk(client_as, make_supplier, make_warehouse, make_product):
-    make_supplier(code="ACME", name="Acme Phones", trusted=True)
-    make_warehouse(code="MAIN")
-    make_product(sku="PHONE-1")
-    return client_as("receiver")
-
-
 def upload(client, content: bytes, name="list.csv", headers=HX, **fields):
     data = {"supplier": "ACME", "warehouse": "MAIN", "reference": "PO-77", "product": "PHONE-1",
             "condition": "regular", "ownership": "owned", **fields}
