@@ -524,6 +524,13 @@ def check_against_database(session: Session, preview: Preview, header: ReceiptHe
     unknown = sorted({s for s in checked.skus if s and (s not in products or not products[s][1])})
     if unknown:  # a supplier's own article numbers, mapped once by a receiver
         products.update(supplier_articles(session, header.supplier.id, unknown))
+    active = {sku: found[0] for sku, found in products.items() if found[1]}
+    if all((sku in active) if sku else default_product is not None for sku in set(checked.skus)):
+        # nearly every list: every SKU known and active (or the receipt's product)
+        preview.product_ids = [active[sku] if sku else default_product for sku in checked.skus]
+        if serials:
+            flag_serials_in_system(session, preview)
+        return preview
     row_products: list[int | None] = []
     for number, sku in zip(checked.row_numbers, checked.skus, strict=True):
         if sku:
@@ -786,7 +793,9 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
                   at: datetime) -> None:
     checked = preview.checked
     default_cost = header.unit_cost
-    costs = [c if c is not None else default_cost for c in checked.costs]
+    # suppliers repeat a few prices: each distinct cost is written as text once
+    cost_texts = {c: str(c) for c in {*checked.costs, default_cost} if c is not None}
+    costs = [cost_texts[c] if c is not None else cost_texts.get(default_cost) for c in checked.costs]
     fixed = (header.supplier.id, receipt.id, header.warehouse.id, ItemStatus.EXPECTED.value,
              header.condition, header.ownership)
     if _dialect(session) == "postgresql":
@@ -800,19 +809,20 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
             serials = [serial.replace("\\", "\\\\") for serial in serials]
             keys = [key.replace("\\", "\\\\") for key in keys]
         middle = "\t".join(str(v) for v in fixed)
-        costs_text = ["\\N" if cost is None else str(cost) for cost in costs]
+        costs_text = ["\\N" if cost is None else cost for cost in costs]
         stamp = at.isoformat(sep=" ")
         driver = session.connection().connection.driver_connection
         try:
             with driver.cursor() as cursor, cursor.copy(
                 f"COPY serial_items ({', '.join(ITEM_COLUMNS)}) FROM STDIN"
             ) as copy:
-                n = len(keys)
-                for start in range(0, n, COPY_CHUNK):
-                    end = min(start + COPY_CHUNK, n)
+                for start in range(0, len(keys), COPY_CHUNK):
+                    end = start + COPY_CHUNK
                     copy.write("".join([
-                        f"{serials[i]}\t{keys[i]}\t{preview.product_ids[i]}\t{middle}\t{costs_text[i]}\t{stamp}\n"
-                        for i in range(start, end)
+                        f"{serial}\t{key}\t{product}\t{middle}\t{cost}\t{stamp}\n"
+                        for serial, key, product, cost in zip(serials[start:end], keys[start:end],
+                                                              preview.product_ids[start:end], costs_text[start:end],
+                                                              strict=True)
                     ]))
         except pg_errors.IntegrityError as error:  # a serial taken, or a reference gone: as SQLAlchemy would say it
             raise IntegrityError("COPY serial_items", None, error) from None  # noqa: B904
@@ -827,13 +837,10 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
     fixed_values = dict(zip(("supplier", "receipt", "warehouse", "status", "condition", "ownership"), fixed,
                             strict=True))
     fixed_values["at"] = at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    n = len(checked.keys)
-    for start in range(0, n, INSERT_CHUNK):
-        end = min(start + INSERT_CHUNK, n)
-        rows = json.dumps([
-            [checked.serials[i], checked.keys[i], preview.product_ids[i], None if costs[i] is None else str(costs[i])]
-            for i in range(start, end)
-        ])
+    for start in range(0, len(checked.keys), INSERT_CHUNK):
+        end = start + INSERT_CHUNK
+        rows = json.dumps(list(zip(checked.serials[start:end], checked.keys[start:end],
+                                   preview.product_ids[start:end], costs[start:end], strict=True)))
         session.execute(statement, {**fixed_values, "rows": rows})
 
 
