@@ -40,7 +40,7 @@ class ReceiptForm(FlaskForm):
     supplier = StringField("Supplier", validators=_short())
     warehouse = StringField("Destination warehouse", validators=_short())
     reference = StringField("Reference (PO, ASN or invoice)", validators=_short())
-    expected_date = StringField("Expected on (optional)", validators=_short(40))
+    expected_date = StringField("Due on (optional)", validators=_short(40))
     product = StringField("Product (SKU) for rows without one", validators=_short())
     condition = StringField("Condition", default=Condition.REGULAR.value, validators=_short(40))
     ownership = StringField("Ownership", default=Ownership.OWNED.value, validators=_short(40))

@@ -76,7 +76,7 @@ def upload():
                                    **_preview_context(staged, preview))
 
 
-def _preview_context(staged, preview: services.Preview, message: str | None = None, status: int = 200) -> dict:
+def _preview_context(staged, preview: services.Preview, message: str | None = None, notice: str | None = None) -> dict:
     table = preview.table
     if table is not None:
         names = preview.column_names
@@ -101,13 +101,14 @@ def _preview_context(staged, preview: services.Preview, message: str | None = No
         "field_labels": lists.FIELD_LABELS,
         "serial_kinds": lists.SERIAL_KINDS,
         "message": message,
+        "notice": notice,
         "products": queries.choices(db.session)["products"] if preview.unknown_articles else [],
     }
 
 
-def _preview(staged, status: int = 200, message: str | None = None):
+def _preview(staged, status: int = 200, message: str | None = None, notice: str | None = None):
     preview = services.preview_staged(db.session, staged)
-    return render_page_or_fragment(**PREVIEW, status=status, **_preview_context(staged, preview, message))
+    return render_page_or_fragment(**PREVIEW, status=status, **_preview_context(staged, preview, message, notice))
 
 
 def _refused(staged_id: int, error: DomainError):
@@ -151,7 +152,7 @@ def articles(staged_id: int):
     except DomainError as error:
         return _refused(staged_id, error)
     db.session.commit()
-    return _preview(upload, message=f"{n} article number{'s' if n != 1 else ''} mapped for {upload.supplier.name}.")
+    return _preview(upload, notice=f"{n} article number{'s' if n != 1 else ''} mapped for {upload.supplier.name}.")
 
 
 @bp.route("/uploads/<int:staged_id>/commit", methods=["POST"])
