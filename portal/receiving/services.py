@@ -320,6 +320,10 @@ def read_table(content: bytes, *, file_name: str, sheet: str | None = None,
         return lists.read_table(content, file_name=file_name, sheet=sheet, mapping_hint=remembered), True
     except lists.UnreadableFile as refusal:
         found = refusal.details.get("columns") if refusal.code == "no_serial_column" else None
+        table = getattr(refusal, "table", None)
+        if table is not None:  # the reader keeps the rows, with its guess of the header row
+            table.header_index = refusal.details.get("header_row", 0)
+            return table, False
         if not found:
             raise
     # Shim until the reader takes header_row=: the first row's first cell counts as
