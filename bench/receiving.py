@@ -33,8 +33,9 @@ from pathlib import Path
 
 from bench import dataset
 
-TARGETS = {("sqlite", 100_000): 2.0, ("postgresql", 100_000): 3.0, ("sqlite", 1_000_000): 25.0,
-           ("postgresql", 1_000_000): 25.0}
+#: Issue 10.4: 100,000 rows with a million present end to end, and a million rows (seconds).
+TARGETS = {("sqlite", 100_000): 1.0, ("postgresql", 100_000): 1.2, ("sqlite", 1_000_000): 15.0,
+           ("postgresql", 1_000_000): 15.0}
 RSS_TARGET_MB = 1536
 
 FLOOR_TABLE = """
@@ -199,7 +200,7 @@ def main() -> None:
                         results.append((kind, n, seconds, floor, rss, load))
                         target = TARGETS.get((kind, n))
                         verdict = "" if target is None else (
-                            f"target {target:.0f} s: {'met' if seconds <= target else 'MISSED'}")
+                            f"target {target:g} s: {'met' if seconds <= target else 'MISSED'}")
                         print(f"  {n:>9,} rows: {seconds:6.2f} s end to end ({n / seconds:,.0f} rows/s), "
                               f"floor {floor:5.2f} s, ratio {seconds / floor:4.1f}x, worker peak RSS {rss:,.0f} MB, "
                               f"load {load:.1f}  {verdict}", flush=True)

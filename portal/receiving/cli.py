@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -17,6 +18,8 @@ def _print_preview(preview) -> None:
     summary = preview.summary()
     if "format" in summary:
         click.echo(f"File: {summary['file']} ({summary['format']})")
+    for note in summary.get("notes", []):
+        click.echo(f"Note: {note}")
     click.echo(f"Rows read: {summary['rows']}  valid: {summary['valid']}  with errors: {summary['invalid']}")
     for code, n in sorted(summary["errors_by_code"].items(), key=lambda kv: -kv[1]):
         click.echo(f"  {n:>8}  {code}")
@@ -37,13 +40,26 @@ def _print_preview(preview) -> None:
 @click.option("--unit-cost", default=None)
 @click.option("--expected-date", default=None, help="YYYY-MM-DD")
 @click.option("--sheet", default=None, help="XLSX sheet (the first by default).")
+@click.option("--mapping", "mapping_json", default=None, metavar="JSON",
+              help='Which column holds what, by header: \'{"serial": "Seriennr.", "sku": "Artikel"}\'. '
+                   "Fields not named are read from the file's header.")
 @click.option("--skip-invalid", is_flag=True, help="Commit the valid rows and record the invalid ones as skipped.")
 @click.option("--dry-run", is_flag=True, help="Only check the list; save nothing.")
 def import_command(file: Path, supplier, warehouse, reference, product, condition, ownership, unit_cost,
-                   expected_date, sheet, skip_invalid, dry_run):
+                   expected_date, sheet, mapping_json, skip_invalid, dry_run):
     """Import FILE (CSV, text or XLSX) as a receipt of expected items."""
     from . import services
 
+    mapping = None
+    if mapping_json:
+        try:
+            mapping = json.loads(mapping_json)
+        except ValueError as error:
+            raise click.BadParameter(f"not JSON ({error})", param_hint="--mapping") from None
+        columns = mapping.get("columns", mapping) if isinstance(mapping, dict) else None
+        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+            raise click.BadParameter('give an object of field to column header, e.g. {"serial": "Seriennr."}',
+                                     param_hint="--mapping")
     content = file.read_bytes()
     try:
         header = services.receipt_header(
@@ -51,7 +67,7 @@ def import_command(file: Path, supplier, warehouse, reference, product, conditio
             product=product, condition=condition, ownership=ownership, unit_cost=unit_cost)
         if dry_run:
             preview = services.preview_list(db.session, header=header, content=content, file_name=file.name,
-                                            sheet=sheet)
+                                            sheet=sheet, mapping=mapping)
             db.session.rollback()
             if preview.refusal:
                 raise click.ClickException(preview.refusal.message)
@@ -59,7 +75,7 @@ def import_command(file: Path, supplier, warehouse, reference, product, conditio
             click.echo("Dry run: nothing was saved.")
             return
         receipt, preview = services.import_list(db.session, header=header, content=content, file_name=file.name,
-                                                actor=None, sheet=sheet, skip_invalid=skip_invalid)
+                                                actor=None, sheet=sheet, mapping=mapping, skip_invalid=skip_invalid)
     except services.ListRefused as refused:
         db.session.rollback()
         _print_preview(refused.preview)
@@ -69,5 +85,5 @@ def import_command(file: Path, supplier, warehouse, reference, product, conditio
         raise click.ClickException(error.message) from None
     db.session.commit()
     _print_preview(preview)
-    click.echo(f"Receipt #{receipt.id} created: {preview.valid} serials expected"
+    click.echo(f"Receipt #{receipt.id} created: {preview.valid} serials listed"
                f"{f', {receipt.skipped_rows} invalid rows skipped' if receipt.skipped_rows else ''}.")

@@ -1,5 +1,5 @@
-"""Receiving's own tables: staged uploads, remembered column mappings, and
-serials that arrived with a shipment without being on its list."""
+"""Receiving's own tables: staged uploads, remembered column mappings and
+article numbers, and serials that arrived with a shipment without being on its list."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from ..models import Receipt, SerialItem, Supplier, User, Warehouse, utcnow
 
 
 class StagedUpload(db.Model):
-    """A supplier list between preview and commit. The file itself is kept, so
-    any app process can re-read it with another mapping and commit it."""
+    """A supplier list between preview and commit, in the database so that any
+    app process can serve it. The file is parsed once, at upload: ``parsed``
+    holds its rows (or why it cannot be read) as zlib-compressed JSON, and
+    preview, remap, errors.csv and commit read them. The file itself is kept
+    only for a change of sheet, which reads the workbook again."""
 
     __tablename__ = "staged_uploads"
 
@@ -33,6 +36,9 @@ class StagedUpload(db.Model):
     file_size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sheet: Mapped[str | None] = mapped_column(String(100))
+    parsed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: the header row the receiver chose (an index into the parsed rows); None: found by the reader
+    header_row: Mapped[int | None] = mapped_column(Integer)
     mapping: Mapped[str | None] = mapped_column(Text)  # JSON: the receiver's mapping
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -49,6 +55,18 @@ class SupplierColumnMapping(db.Model):
 
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), primary_key=True)
     mapping: Mapped[str] = mapped_column(Text)  # JSON
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SupplierArticle(db.Model):
+    """A supplier's own article number and the product it stands for, set once
+    by a receiver on the preview and used for that supplier's later lists."""
+
+    __tablename__ = "supplier_articles"
+
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), primary_key=True)
+    article: Mapped[str] = mapped_column(String(100), primary_key=True)  # upper-case, edges trimmed
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

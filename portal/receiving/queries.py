@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..like import contains
@@ -56,13 +57,21 @@ def receipt_counts(session: Session, receipt_id: int) -> ReceiptCounts:
     return counts
 
 
-def recent_receipts(limit: int = 50) -> Select:
-    return (
-        select(Receipt)
-        .options(joinedload(Receipt.supplier), joinedload(Receipt.warehouse))
-        .order_by(case((Receipt.status == "open", 0), else_=1), Receipt.id.desc())
-        .limit(limit)
-    )
+RECEIPTS_PAGE_SIZE = 50
+
+
+def receipts(*, search: str = "", page: int = 1, page_size: int = RECEIPTS_PAGE_SIZE) -> Select:
+    """Receipts, open ones first, then newest first; ``search`` matches the
+    reference, the supplier's code or name, or the file name (case-insensitive).
+    One row more than a page, so the page knows whether another follows."""
+    query = select(Receipt).join(Supplier, Supplier.id == Receipt.supplier_id).options(
+        joinedload(Receipt.supplier), joinedload(Receipt.warehouse))
+    text = search.strip()[:100]
+    if text:
+        query = query.where(or_(*(contains(column, text, ignore_case=True) for column in (
+            Receipt.reference, Supplier.code, Supplier.name, Receipt.file_name))))
+    return (query.order_by(case((Receipt.status == "open", 0), else_=1), Receipt.id.desc())
+            .offset((max(page, 1) - 1) * page_size).limit(page_size + 1))
 
 
 def receipt_items(receipt_id: int, *, show: str = "all", search: str = "", page: int = 1) -> Select:
@@ -122,6 +131,11 @@ def reconciliation_rows(session: Session, receipt_id: int):
         else:
             outcome = "received"
         yield serial, sku, outcome, status, bin_code or "", received_at
+
+
+def skipped_rows(receipt: Receipt) -> list[dict]:
+    """The rows of the list skipped at commit: row, value, code."""
+    return json.loads(receipt.skipped_detail) if receipt.skipped_detail else []
 
 
 def choices(session: Session) -> dict:

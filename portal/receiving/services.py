@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..catalog.services import parse_money, special_bin
-from ..errors import Conflict, DomainError, Invalid, NotFound
+from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..extensions import sqlite_pragma
 from ..items import ledger
 from ..models import (
@@ -41,7 +42,7 @@ from ..models import (
     utcnow,
 )
 from . import supplier_lists as lists
-from .models import StagedUpload, SupplierColumnMapping, UnexpectedItem
+from .models import StagedUpload, SupplierArticle, SupplierColumnMapping, UnexpectedItem
 
 #: Rows per INSERT on SQLite (bounds memory; statements grow only per chunk).
 INSERT_CHUNK = 100_000
@@ -51,6 +52,12 @@ COPY_CHUNK = 50_000
 SQLITE_CACHE_KB = 262_144
 #: Errors returned in full by the API and shown in the preview table.
 ERRORS_SHOWN = 1000
+#: Rows of each kind of error the preview shows (the rest are counted, and in errors.csv).
+ERRORS_SHOWN_PER_KIND = 5
+#: Raw rows the preview offers as the header row.
+HEADER_ROW_CHOICES = 15
+#: Unknown SKUs (article numbers) the preview offers to map to a product at once.
+ARTICLES_OFFERED = 20
 STAGED_UPLOADS_KEPT = timedelta(days=2)
 #: The advisory lock that serialises receipt commits on PostgreSQL.
 COMMIT_LOCK_KEY = 0x5EC1A1
@@ -178,6 +185,12 @@ class Preview:
     duplicate_of: Receipt | None = None
     product_ids: list[int] = field(default_factory=list)
     missing_product: bool = False
+    #: what decided the mapping where it was not the file's own header ("the remembered mapping was not used")
+    notes: list[str] = field(default_factory=list)
+    #: False when the reader found no header row: the receiver picks one (or maps columns by position)
+    header_found: bool = True
+    #: the first rows of the file as read, for choosing the header row
+    raw_rows: list[list[str]] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -191,6 +204,71 @@ class Preview:
     def error_counts(self) -> list[tuple[str, str, int]]:
         counts = Counter(e.code for e in self.errors)
         return [(code, lists.ERROR_LABELS.get(code, code), n) for code, n in counts.most_common()]
+
+    @property
+    def error_groups(self) -> list[ErrorGroup]:
+        """Errors by kind, most frequent first, with the first few rows of each."""
+        groups: dict[str, ErrorGroup] = {}
+        for error in self.errors:
+            group = groups.get(error.code)
+            if group is None:
+                group = groups[error.code] = ErrorGroup(error.code, lists.ERROR_LABELS.get(error.code, error.code))
+            group.count += 1
+            if len(group.first) < ERRORS_SHOWN_PER_KIND:
+                group.first.append(error)
+        return sorted(groups.values(), key=lambda g: -g.count)
+
+    @property
+    def suggestions(self) -> list[str]:
+        """When one kind of error hits every row, the mapping that would fix it."""
+        if self.table is None or self.mapping is None or not self.rows_read:
+            return []
+        names = self.column_names
+        mapped = set(self.mapping.columns.values())
+        sample = self.table.rows[self.table.data_start:self.table.data_start + 20]
+        free = [names[i] for i in range(len(names)) if i not in mapped
+                and any(i < len(r) and r[i].strip() for r in sample)][:3]
+        columns = " or ".join(f"“{n}”" for n in free)
+        serial = names[self.mapping.columns["serial"]] if self.mapping.columns.get("serial", 99_999) < len(names) \
+            else "serial"
+        sku = self.mapping.columns.get("sku")
+        advice = {
+            "no_product": (f"No SKU on any row: map column {columns} to SKU, or choose a default product for the "
+                           "receipt." if free else "No SKU on any row: choose a default product for the receipt."),
+            "unknown_sku": (f"None of the values in column “{names[sku]}” is a SKU of the catalog: if they are the "
+                            "supplier's article numbers, choose the product of each below (remembered for this "
+                            "supplier), or map another column to SKU." if sku is not None and sku < len(names)
+                            else ""),
+            "blank_serial": f"Column “{serial}” is empty on every row: map the column that holds the serials"
+                            + (f" ({columns}?)." if free else "."),
+            "placeholder": f"Column “{serial}” holds no serials: map the column that holds them"
+                           + (f" ({columns}?)." if free else "."),
+            "invalid_imei": "No row holds a valid IMEI: if the column holds other serials, choose “any serial”.",
+            "invalid_mac": "No row holds a MAC address: if the column holds other serials, choose “any serial”.",
+            "already_in_system": "Every serial of this list is already in the system: was it received before?",
+        }
+        return [advice[g.code] for g in self.error_groups
+                if g.count >= self.rows_read and advice.get(g.code)]
+
+    @property
+    def unknown_articles(self) -> list[tuple[str, int]]:
+        """SKU values not in the catalog (a supplier's own article numbers, often), most rows first."""
+        counts = Counter(e.value.strip().upper() for e in self.errors if e.code == "unknown_sku")
+        return counts.most_common(ARTICLES_OFFERED)
+
+    @property
+    def width(self) -> int:
+        """Columns the receiver can map: the header's, or more where data rows are wider."""
+        if self.table is None:
+            return 0
+        sample = self.table.rows[:self.table.data_start + 50]
+        return max(len(self.table.headers), max((len(r) for r in sample), default=0))
+
+    @property
+    def column_names(self) -> list[str]:
+        headers = self.table.headers if self.table is not None else []
+        return [h if h.strip() else f"Column {i + 1}" for i, h in enumerate(headers)] + [
+            f"Column {i + 1}" for i in range(len(headers), self.width)]
 
     @property
     def can_commit(self) -> bool:
@@ -214,40 +292,179 @@ class Preview:
             body["mapping"] = self.mapping.as_json(self.table.headers)
         if self.duplicate_of is not None:
             body["duplicate_of_receipt"] = self.duplicate_of.id
+        if self.notes:
+            body["notes"] = self.notes
         return body
+
+
+@dataclass
+class ErrorGroup:
+    code: str
+    label: str
+    count: int = 0
+    first: list[lists.RowError] = field(default_factory=list)
 
 
 def file_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def read_table(content: bytes, *, file_name: str, sheet: str | None = None,
+               remembered: dict | None = None) -> tuple[lists.Table, bool]:
+    """The file read into rows, once, and whether its header row was found. A
+    file whose header row the reader cannot find is kept all the same, its
+    first row taken as the header, so the receiver can pick another header row
+    (or none) and map any column. Raises UnreadableFile for a file that is not
+    a list at all."""
+    try:
+        return lists.read_table(content, file_name=file_name, sheet=sheet, mapping_hint=remembered), True
+    except lists.UnreadableFile as refusal:
+        found = refusal.details.get("columns") if refusal.code == "no_serial_column" else None
+        table = getattr(refusal, "table", None)
+        if table is not None:  # the reader keeps the rows, with its guess of the header row
+            table.header_index = refusal.details.get("header_row", 0)
+            return table, False
+        if not found:
+            raise
+    # Shim until the reader takes header_row=: the first row's first cell counts as
+    # the serial header, which finds the first row as the header row.
+    table = lists.read_table(content, file_name=file_name, sheet=sheet,
+                             mapping_hint={"columns": {"serial": found[0]}})
+    return table, False
+
+
+def pack_table(table: lists.Table | None, refusal: lists.UnreadableFile | None = None, *,
+               header_found: bool = True) -> bytes:
+    """A parsed file (or why it cannot be read) as compact bytes: JSON, zlib level 1
+    (a quarter of the JSON's size; compressing harder costs more than it saves)."""
+    if table is None:
+        data = {"refusal": {"message": refusal.message, "code": refusal.code, "details": refusal.details}}
+    else:
+        data = {"rows": table.rows, "kind": table.kind, "encoding": table.encoding, "delimiter": table.delimiter,
+                "sheet": table.sheet, "sheets": table.sheets, "header_index": table.header_index,
+                "row_numbers": table.row_numbers, "rounded": sorted(table.rounded_cells),
+                "header_found": header_found}
+    return zlib.compress(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode(), 1)
+
+
+def unpack_table(blob: bytes) -> tuple[lists.Table, bool]:
+    """The parsed file back, and whether its header row was found; raises
+    UnreadableFile for one that could not be read."""
+    data = json.loads(zlib.decompress(blob))
+    if "refusal" in data:
+        refusal = data["refusal"]
+        raise lists.UnreadableFile(refusal["message"], code=refusal["code"], details=refusal["details"])
+    table = lists.Table(rows=data["rows"], kind=data["kind"], encoding=data["encoding"], delimiter=data["delimiter"],
+                        sheet=data["sheet"], sheets=data["sheets"], header_index=data["header_index"],
+                        row_numbers=data["row_numbers"], rounded_cells={tuple(c) for c in data["rounded"]})
+    return table, data["header_found"]
+
+
+def resolve_mapping(headers: list[str], *, remembered: dict | None = None,
+                    explicit: dict | None = None) -> tuple[lists.Mapping, list[str]]:
+    """Which column holds what, and notes where something other than the file's
+    own header decided. An explicit mapping ({field: header} or {"columns": ...})
+    wins; then the file's header; a supplier's remembered mapping fills only the
+    fields the header does not decide, and where the header disagrees with it,
+    the header wins and a note says so.
+
+    (A local version of the reader's ``resolve_mapping``, to be replaced by it.)"""
+    labels = lists.FIELD_LABELS
+    keys = [lists.normalise_header(h) for h in headers]
+    found = lists.recognise_columns(headers)
+    columns = dict(found.columns)
+    kind = found.serial_kind
+    notes: list[str] = []
+    explicit = _as_columns(explicit)
+    if explicit:
+        chosen: dict[str, int] = {}
+        for name, header in explicit["columns"].items():
+            key = lists.normalise_header(header)
+            if key not in keys:
+                raise Invalid(f"The mapping names the column “{header[:60]}” for {labels[name]}, but the file has "
+                              "no such column. Its columns: " + ", ".join(f"“{h}”" for h in headers[:30]) + ".",
+                              code="unknown_column", details={"columns": headers[:100]})
+            chosen[name] = keys.index(key)
+        columns = {name: i for name, i in columns.items() if name not in chosen and i not in chosen.values()}
+        columns.update(chosen)
+        if "serial" in chosen:
+            kind = explicit["serial_kind"] if explicit["serial_kind"] != "any" else lists.header_serial_kind(
+                headers[chosen["serial"]])
+        return lists.Mapping(columns=columns, serial_kind=kind if kind in lists.SERIAL_KINDS else "any"), notes
+    for name, header in ((remembered or {}).get("columns") or {}).items():
+        if name not in lists.FIELDS or not isinstance(header, str):
+            continue
+        key = lists.normalise_header(header)
+        index = keys.index(key) if key in keys else None
+        if name in columns:
+            if index != columns[name]:
+                notes.append(f"This file's header says {labels[name]} is column “{headers[columns[name]]}”; "
+                             f"the remembered mapping (column “{header}”) was not used.")
+        elif index is not None and index not in columns.values():
+            columns[name] = index
+            notes.append(f"{labels[name]}: column “{headers[index]}”, as remembered for this supplier.")
+            if name == "serial":
+                kind = (remembered or {}).get("serial_kind", "any")
+    return lists.Mapping(columns=columns, serial_kind=kind if kind in lists.SERIAL_KINDS else "any"), notes
+
+
+def check_table(table: lists.Table, *, file_name: str, file_sha256: str, mapping: dict | lists.Mapping | None = None,
+                remembered: dict | None = None, header_found: bool = True) -> Preview:
+    """The file checks on rows already read, no database: map, check every row.
+    ``header_found``: False when the reader did not recognise the header row."""
+    preview = Preview(file_name=file_name, file_sha256=file_sha256, table=table, header_found=header_found)
+    preview.raw_rows = [list(r) for r in table.rows[:HEADER_ROW_CHOICES]]
+    if isinstance(mapping, lists.Mapping):
+        chosen, notes = mapping, []
+    else:
+        try:
+            chosen, notes = resolve_mapping(table.headers, remembered=remembered, explicit=mapping)
+        except Invalid as error:
+            preview.refusal = lists.UnreadableFile(error.message, code=error.code, details=error.details)
+            return preview
+    if not header_found and not mapping and len(table.headers) == 1 and preview.width > 1:
+        chosen.columns.pop("serial", None)  # a title row above wider rows, not one serial per line
+    preview.notes = notes
+    preview.mapping = chosen
+    if "serial" not in chosen.columns:
+        found = [c for c in table.headers if c.strip()]
+        preview.refusal = lists.UnreadableFile(
+            "No column is recognisable as the serial number (columns found: "
+            + ", ".join(f"“{c}”" for c in found[:30])
+            + "). Choose the header row and the serial column in the preview (the API and the CLI take a mapping).",
+            code="no_serial_column", details={"columns": found[:100], "sheets": table.sheets, "sheet": table.sheet})
+        return preview
+    preview.checked = lists.check_rows(table, chosen)
+    preview.errors = list(preview.checked.errors)
+    # the checked columns hold what is needed from here on: keep only a sample of the raw rows
+    del table.rows[max(table.data_start + 50, HEADER_ROW_CHOICES):]
+    return preview
+
+
 def read_list(
     *, content: bytes, file_name: str, sheet: str | None = None, mapping: dict | None = None,
     remembered: dict | None = None,
 ) -> Preview:
-    """The file checks, no database: read, map (the receiver's mapping, else the
-    supplier's remembered one, else the headers), check every row."""
-    preview = Preview(file_name=file_name, file_sha256=file_digest(content))
+    """The file checks, no database: read, map (the explicit mapping, else the
+    file's header, the supplier's remembered mapping where the header does not
+    decide), check every row."""
+    digest = file_digest(content)
     try:
-        table = lists.read_table(content, file_name=file_name, sheet=sheet, mapping_hint=mapping or remembered)
+        table, header_found = read_table(content, file_name=file_name, sheet=sheet,
+                                         remembered=_as_columns(mapping) or remembered)
     except lists.UnreadableFile as refusal:
-        preview.refusal = refusal
-        return preview
-    preview.table = table
-    chosen = lists.Mapping.from_json(mapping, table.headers) if mapping else None
-    if chosen is None and remembered:
-        chosen = lists.Mapping.from_json(remembered, table.headers)
-    if chosen is None:
-        chosen = lists.recognise_columns(table.headers)
-    if "serial" not in chosen.columns:  # pragma: no cover - read_table refuses such files
-        preview.refusal = lists.UnreadableFile("No serial column.", code="no_serial_column")
-        return preview
-    preview.mapping = chosen
-    preview.checked = lists.check_rows(table, chosen)
-    preview.errors = list(preview.checked.errors)
-    # the checked columns hold what is needed from here on: keep only a sample of the raw rows
-    del table.rows[table.data_start + 50:]
-    return preview
+        return Preview(file_name=file_name, file_sha256=digest, refusal=refusal)
+    return check_table(table, file_name=file_name, file_sha256=digest, mapping=mapping, remembered=remembered,
+                       header_found=header_found)
+
+
+def _as_columns(mapping: dict | None) -> dict | None:
+    """An explicit mapping in either spelling ({field: header} or {"columns": {...}}) as {"columns": {...}}."""
+    if not mapping:
+        return None
+    columns = mapping["columns"] if isinstance(mapping.get("columns"), dict) else mapping
+    return {"columns": {k: v for k, v in columns.items() if k in lists.FIELDS and isinstance(v, str)},
+            "serial_kind": mapping.get("serial_kind", "any")}
 
 
 def _dialect(session: Session) -> str:
@@ -308,6 +525,16 @@ def check_against_database(session: Session, preview: Preview, header: ReceiptHe
     default_product = header.product.id if header.product else None
     new_errors: list[lists.RowError] = []
     products = _products_by_sku(session, sorted({s for s in checked.skus if s}))
+    unknown = sorted({s for s in checked.skus if s and (s not in products or not products[s][1])})
+    if unknown:  # a supplier's own article numbers, mapped once by a receiver
+        products.update(supplier_articles(session, header.supplier.id, unknown))
+    active = {sku: found[0] for sku, found in products.items() if found[1]}
+    if all((sku in active) if sku else default_product is not None for sku in set(checked.skus)):
+        # nearly every list: every SKU known and active (or the receipt's product)
+        preview.product_ids = [active[sku] if sku else default_product for sku in checked.skus]
+        if serials:
+            flag_serials_in_system(session, preview)
+        return preview
     row_products: list[int | None] = []
     for number, sku in zip(checked.row_numbers, checked.skus, strict=True):
         if sku:
@@ -333,6 +560,41 @@ def check_against_database(session: Session, preview: Preview, header: ReceiptHe
     if serials:
         flag_serials_in_system(session, preview)
     return preview
+
+
+def supplier_articles(session: Session, supplier_id: int, articles: list[str]) -> dict[str, tuple[int, bool]]:
+    """article -> (product id, active) for the supplier's article numbers already mapped: one statement."""
+    rows = session.execute(
+        select(SupplierArticle.article, Product.id, Product.active)
+        .join(Product, Product.id == SupplierArticle.product_id)
+        .where(SupplierArticle.supplier_id == supplier_id, SupplierArticle.article.in_(articles[:10_000]))
+    )
+    return {article: (product_id, bool(active)) for article, product_id, active in rows}
+
+
+def remember_articles(session: Session, *, supplier: Supplier, products: dict[str, str]) -> int:
+    """The receiver's choice of product for some of the supplier's article numbers
+    (article -> SKU), kept for the supplier's later lists. Returns how many."""
+    chosen = {lists.clean_edges(a).upper()[:100]: (sku or "").strip().upper() for a, sku in products.items()}
+    chosen = {a: sku for a, sku in chosen.items() if a and sku}
+    if not chosen:
+        raise Invalid("Choose a product for at least one article number.", code="no_article_chosen")
+    found = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(set(chosen.values())),
+                                                                       Product.active)).all())
+    unknown = sorted({sku for sku in chosen.values() if sku not in found})
+    if unknown:
+        raise Invalid(f"No active product has the SKU {', '.join(s[:64] for s in unknown[:5])}.", code="unknown_sku")
+    existing = {row.article: row for row in session.scalars(select(SupplierArticle).where(
+        SupplierArticle.supplier_id == supplier.id, SupplierArticle.article.in_(list(chosen))))}
+    for article, sku in chosen.items():
+        row = existing.get(article)
+        if row is None:
+            session.add(SupplierArticle(supplier_id=supplier.id, article=article, product_id=found[sku],
+                                        updated_at=utcnow()))
+        else:
+            row.product_id, row.updated_at = found[sku], utcnow()
+    session.flush()
+    return len(chosen)
 
 
 def flag_serials_in_system(session: Session, preview: Preview) -> Preview:
@@ -420,6 +682,15 @@ def import_list(
     """
     preview = read_list(content=content, file_name=file_name, sheet=sheet, mapping=mapping,
                         remembered=remembered_mapping(session, header.supplier.id))
+    return commit_list(session, header=header, preview=preview, file_name=file_name, actor=actor,
+                       skip_invalid=skip_invalid, expected_invalid=expected_invalid)
+
+
+def commit_list(session: Session, *, header: ReceiptHeader, preview: Preview, file_name: str, actor: User | None,
+                skip_invalid: bool = False, expected_invalid: int | None = None) -> tuple[Receipt, Preview]:
+    """Commit a list already read and checked against the file (``import_list``
+    or a staged upload's stored rows): the checks that need the database, then
+    the receipt, its items and their movements, or nothing."""
     if preview.refusal is not None:
         raise ListRefused(preview.refusal.message, preview, code=preview.refusal.code)
     serialise_receiving(session)
@@ -519,7 +790,9 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
                   at: datetime) -> None:
     checked = preview.checked
     default_cost = header.unit_cost
-    costs = [c if c is not None else default_cost for c in checked.costs]
+    # suppliers repeat a few prices: each distinct cost is written as text once
+    cost_texts = {c: str(c) for c in {*checked.costs, default_cost} if c is not None}
+    costs = [cost_texts[c] if c is not None else cost_texts.get(default_cost) for c in checked.costs]
     fixed = (header.supplier.id, receipt.id, header.warehouse.id, ItemStatus.EXPECTED.value,
              header.condition, header.ownership)
     if _dialect(session) == "postgresql":
@@ -533,19 +806,20 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
             serials = [serial.replace("\\", "\\\\") for serial in serials]
             keys = [key.replace("\\", "\\\\") for key in keys]
         middle = "\t".join(str(v) for v in fixed)
-        costs_text = ["\\N" if cost is None else str(cost) for cost in costs]
+        costs_text = ["\\N" if cost is None else cost for cost in costs]
         stamp = at.isoformat(sep=" ")
         driver = session.connection().connection.driver_connection
         try:
             with driver.cursor() as cursor, cursor.copy(
                 f"COPY serial_items ({', '.join(ITEM_COLUMNS)}) FROM STDIN"
             ) as copy:
-                n = len(keys)
-                for start in range(0, n, COPY_CHUNK):
-                    end = min(start + COPY_CHUNK, n)
+                for start in range(0, len(keys), COPY_CHUNK):
+                    end = start + COPY_CHUNK
                     copy.write("".join([
-                        f"{serials[i]}\t{keys[i]}\t{preview.product_ids[i]}\t{middle}\t{costs_text[i]}\t{stamp}\n"
-                        for i in range(start, end)
+                        f"{serial}\t{key}\t{product}\t{middle}\t{cost}\t{stamp}\n"
+                        for serial, key, product, cost in zip(serials[start:end], keys[start:end],
+                                                              preview.product_ids[start:end], costs_text[start:end],
+                                                              strict=True)
                     ]))
         except pg_errors.IntegrityError as error:  # a serial taken, or a reference gone: as SQLAlchemy would say it
             raise IntegrityError("COPY serial_items", None, error) from None  # noqa: B904
@@ -560,13 +834,10 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
     fixed_values = dict(zip(("supplier", "receipt", "warehouse", "status", "condition", "ownership"), fixed,
                             strict=True))
     fixed_values["at"] = at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    n = len(checked.keys)
-    for start in range(0, n, INSERT_CHUNK):
-        end = min(start + INSERT_CHUNK, n)
-        rows = json.dumps([
-            [checked.serials[i], checked.keys[i], preview.product_ids[i], None if costs[i] is None else str(costs[i])]
-            for i in range(start, end)
-        ])
+    for start in range(0, len(checked.keys), INSERT_CHUNK):
+        end = start + INSERT_CHUNK
+        rows = json.dumps(list(zip(checked.serials[start:end], checked.keys[start:end],
+                                   preview.product_ids[start:end], costs[start:end], strict=True)))
         session.execute(statement, {**fixed_values, "rows": rows})
 
 
@@ -580,9 +851,15 @@ def _large_page_cache(session: Session):
 
 
 def stage_upload(session: Session, *, header: ReceiptHeader, content: bytes, file_name: str,
-                 actor: User | None, sheet: str | None = None) -> StagedUpload:
-    """Keep the file in the database until the receiver commits it."""
+                 actor: User | None, sheet: str | None = None) -> tuple[StagedUpload, Preview]:
+    """Keep the upload in the database until the receiver commits it, parsed
+    once, here: the rows go in ``parsed``; preview, remap, errors.csv and commit
+    read them. Returns the upload and its preview."""
     session.execute(delete(StagedUpload).where(StagedUpload.created_at < utcnow() - STAGED_UPLOADS_KEPT))
+    file_name = (file_name or "upload")[:255]
+    remembered = remembered_mapping(session, header.supplier.id)
+    table, header_found, refusal = _read_for_staging(content, file_name=file_name, sheet=sheet,
+                                                     remembered=remembered)
     staged = StagedUpload(
         supplier_id=header.supplier.id,
         warehouse_id=header.warehouse.id,
@@ -592,66 +869,198 @@ def stage_upload(session: Session, *, header: ReceiptHeader, content: bytes, fil
         condition=header.condition,
         ownership=header.ownership,
         unit_cost=header.unit_cost,
-        file_name=(file_name or "upload")[:255],
+        file_name=file_name,
         file_sha256=file_digest(content),
         file_size=len(content),
         content=content,
+        parsed=pack_table(table, refusal, header_found=header_found),
         sheet=sheet or None,
         created_by_id=actor.id if actor else None,
         created_at=utcnow(),
     )
     session.add(staged)
     session.flush()
-    return staged
+    read = (table, header_found) if table is not None else None
+    return staged, _staged_preview(session, staged, header, read, refusal, remembered)
 
 
-def staged_header(session: Session, staged: StagedUpload) -> ReceiptHeader:
-    return ReceiptHeader(
-        supplier=staged.supplier,
-        warehouse=staged.warehouse,
-        reference=staged.reference,
-        expected_date=staged.expected_date,
-        product=session.get(Product, staged.product_id) if staged.product_id else None,
-        condition=staged.condition,
-        ownership=staged.ownership,
-        unit_cost=staged.unit_cost,
-    )
+def _read_for_staging(content: bytes, *, file_name: str, sheet: str | None, remembered: dict | None):
+    try:
+        return *read_table(content, file_name=file_name, sheet=sheet, remembered=remembered), None
+    except lists.UnreadableFile as refusal:
+        return None, False, refusal
 
 
-def get_staged(session: Session, staged_id: int) -> StagedUpload:
+def staged_header(session: Session, staged: StagedUpload, *, again: bool = False) -> ReceiptHeader:
+    """The upload's header; ``again``: checked as at upload (supplier, warehouse and
+    default product still active), for the commit."""
+    product = session.get(Product, staged.product_id) if staged.product_id else None
+    if not again:
+        return ReceiptHeader(supplier=staged.supplier, warehouse=staged.warehouse, reference=staged.reference,
+                             expected_date=staged.expected_date, product=product, condition=staged.condition,
+                             ownership=staged.ownership, unit_cost=staged.unit_cost)
+    try:
+        return receipt_header(
+            session, supplier=staged.supplier.code, warehouse=staged.warehouse.code, reference=staged.reference,
+            expected_date=staged.expected_date, product=product.sku if product else None,
+            condition=staged.condition, ownership=staged.ownership, unit_cost=staged.unit_cost)
+    except Invalid as error:
+        raise Invalid("Since the preview, this receipt's details no longer hold: "
+                      + " ".join((error.details or {}).values())
+                      + " Nothing was saved; discard this upload and start again.",
+                      code="header_changed", details=error.details) from None
+
+
+def get_staged(session: Session, staged_id: int, *, actor: User | None = None) -> StagedUpload:
+    """The upload; with ``actor``, only if it is theirs to handle (Forbidden otherwise)."""
     staged = session.get(StagedUpload, staged_id)
     if staged is None:
         raise NotFound("This upload is no longer waiting: it was committed, or it expired. Upload the file again.",
                        code="upload_gone")
+    if actor is not None:
+        must_be_theirs(staged, actor)
     return staged
 
 
+def must_be_theirs(staged: StagedUpload, actor: User) -> None:
+    """A staged upload belongs to the receiver who made it; a manager (or admin) may handle anyone's."""
+    if staged.created_by_id in (None, actor.id) or actor.has_role("manager"):
+        return
+    owner = staged.created_by.username if staged.created_by else "another receiver"
+    raise Forbidden(f"This upload belongs to {owner}: only they or a manager may preview, change, commit or "
+                    "discard it.", code="not_your_upload")
+
+
 def preview_staged(session: Session, staged: StagedUpload) -> Preview:
-    mapping = json.loads(staged.mapping) if staged.mapping else None
-    return preview_list(session, header=staged_header(session, staged), content=staged.content,
-                        file_name=staged.file_name, sheet=staged.sheet, mapping=mapping)
+    """The preview from the rows stored at upload: no file is read."""
+    table = refusal = None
+    try:
+        table = _staged_table(staged)
+    except lists.UnreadableFile as error:
+        refusal = error
+    return _staged_preview(session, staged, staged_header(session, staged), table, refusal,
+                           remembered_mapping(session, staged.supplier_id))
 
 
-def remap_staged(session: Session, *, staged: StagedUpload, columns: dict[str, str | None],
-                 serial_kind: str = "any", sheet: str | None = None) -> StagedUpload:
-    """The receiver's own mapping (field -> header text) and sheet, kept with the upload."""
-    chosen = {name: header for name, header in columns.items() if name in lists.FIELDS and header}
+def _staged_table(staged: StagedUpload) -> tuple[lists.Table, bool]:
+    if staged.parsed is None:  # staged before migration 0006
+        return read_table(staged.content, file_name=staged.file_name, sheet=staged.sheet)
+    return unpack_table(staged.parsed)
+
+
+def _staged_preview(session: Session, staged: StagedUpload, header: ReceiptHeader,
+                    table: tuple[lists.Table, bool] | None, refusal: lists.UnreadableFile | None,
+                    remembered: dict | None) -> Preview:
+    preview = _staged_file_checks(staged, table, refusal, remembered)
+    return check_against_database(session, preview, header)
+
+
+def _staged_file_checks(staged: StagedUpload, read: tuple[lists.Table, bool] | None,
+                        refusal: lists.UnreadableFile | None, remembered: dict | None) -> Preview:
+    """The file checks on the stored rows, with the receiver's header row and mapping."""
+    if read is None:
+        return Preview(file_name=staged.file_name, file_sha256=staged.file_sha256, refusal=refusal)
+    table, header_found = read
+    if _apply_header_row(staged, table):
+        header_found = True
+    return check_table(table, file_name=staged.file_name, file_sha256=staged.file_sha256,
+                       mapping=_staged_mapping(staged), remembered=remembered, header_found=header_found)
+
+
+def staged_column_names(staged: StagedUpload) -> list[str]:
+    """The columns the receiver can map, from the stored rows and the chosen header row."""
+    try:
+        table, _ = _staged_table(staged)
+    except lists.UnreadableFile:
+        return []
+    _apply_header_row(staged, table)
+    return Preview(file_name=staged.file_name, file_sha256=staged.file_sha256, table=table).column_names
+
+
+def _apply_header_row(staged: StagedUpload, table: lists.Table) -> bool:
+    """The receiver's header row, if they chose one (``NO_HEADER_ROW``: every row is data)."""
+    if staged.header_row is None or staged.header_row >= len(table.rows):
+        return False
+    table.header_index = staged.header_row if staged.header_row >= 0 else None
+    return True
+
+
+def _staged_mapping(staged: StagedUpload) -> lists.Mapping | dict | None:
+    """The receiver's mapping: columns by position (any column of the rows, header or not)."""
+    if not staged.mapping:
+        return None
+    data = json.loads(staged.mapping)
+    if "indexes" in data:
+        return lists.Mapping(columns={k: int(v) for k, v in data["indexes"].items()},
+                             serial_kind=data.get("serial_kind", "any"))
+    return data  # by header text (staged before 0006)
+
+
+#: ``header_row`` for "the file has no header row": every row is data.
+NO_HEADER_ROW = -1
+
+
+def remap_staged(session: Session, *, staged: StagedUpload, columns: dict[str, int | None],
+                 serial_kind: str = "any", sheet: str | None = None, header_row: int | None = None) -> StagedUpload:
+    """The receiver's own mapping (field -> column position), header row and sheet,
+    kept with the upload. A new sheet reads the kept workbook again (the only
+    re-read of a file); a new header row or sheet drops the column choice, which
+    named the old header's columns."""
+    if sheet is not None and (sheet or None) != staged.sheet:
+        staged.sheet = sheet or None
+        table, header_found, refusal = _read_for_staging(
+            staged.content, file_name=staged.file_name, sheet=staged.sheet,
+            remembered=remembered_mapping(session, staged.supplier_id))
+        staged.parsed = pack_table(table, refusal, header_found=header_found)
+        staged.header_row = None
+        staged.mapping = None
+        return staged
+    if header_row is not None and header_row != (staged.header_row if staged.header_row is not None else
+                                                 _found_header_row(staged)):
+        if header_row < NO_HEADER_ROW or header_row >= HEADER_ROW_CHOICES:
+            raise Invalid("Choose the header row from the first rows of the file.", code="bad_header_row")
+        staged.header_row = header_row
+        staged.mapping = None
+        return staged
+    chosen = {name: index for name, index in columns.items() if name in lists.FIELDS and index is not None}
     if "serial" not in chosen:
         raise Invalid("Choose the column that holds the serial numbers.", code="no_serial_column")
-    if sheet is not None:
-        staged.sheet = sheet or None
-    staged.mapping = json.dumps({"columns": chosen,
+    if len(set(chosen.values())) < len(chosen):
+        raise Invalid("Each column can be mapped to one field only.", code="column_twice")
+    staged.mapping = json.dumps({"indexes": chosen,
                                  "serial_kind": serial_kind if serial_kind in lists.SERIAL_KINDS else "any"})
     return staged
 
 
+def _found_header_row(staged: StagedUpload) -> int:
+    try:
+        index = _staged_table(staged)[0].header_index
+    except lists.UnreadableFile:
+        return NO_HEADER_ROW
+    return NO_HEADER_ROW if index is None else index
+
+
 def commit_staged(session: Session, *, staged: StagedUpload, actor: User | None, skip_invalid: bool,
                   expected_invalid: int | None) -> tuple[Receipt, Preview]:
-    mapping = json.loads(staged.mapping) if staged.mapping else None
-    receipt, preview = import_list(
-        session, header=staged_header(session, staged), content=staged.content, file_name=staged.file_name,
-        actor=actor, sheet=staged.sheet, mapping=mapping, skip_invalid=skip_invalid,
-        expected_invalid=expected_invalid)
+    """Commit the rows stored at upload. The header is checked again first:
+    supplier, warehouse and default product still active, the reference not
+    taken by another receipt of the supplier since the upload."""
+    header = staged_header(session, staged, again=True)
+    taken = session.scalar(select(Receipt).where(
+        Receipt.supplier_id == header.supplier.id, Receipt.reference == header.reference,
+        Receipt.created_at >= staged.created_at).limit(1))
+    if taken is not None:
+        raise Conflict(f"Receipt #{taken.id} with the reference {taken.reference} was created for "
+                       f"{header.supplier.code} since this preview; nothing was saved.", code="reference_taken",
+                       details={"receipt_id": taken.id})
+    table = refusal = None
+    try:
+        table = _staged_table(staged)
+    except lists.UnreadableFile as error:
+        refusal = error
+    preview = _staged_file_checks(staged, table, refusal, remembered_mapping(session, staged.supplier_id))
+    receipt, preview = commit_list(session, header=header, preview=preview, file_name=staged.file_name,
+                                   actor=actor, skip_invalid=skip_invalid, expected_invalid=expected_invalid)
     session.delete(staged)
     return receipt, preview
 

@@ -137,7 +137,7 @@ def test_cli_import_prints_the_same_summary(app, api, tmp_path, fresh):
     assert "Dry run: nothing was saved." in dry.output
     done = runner.invoke(args=args + ["--skip-invalid"])
     assert done.exit_code == 0, done.output
-    assert "Receipt #" in done.output and "2 serials expected, 1 invalid rows skipped" in done.output
+    assert "Receipt #" in done.output and "2 serials listed, 1 invalid rows skipped" in done.output
     with fresh() as s:
         assert s.scalar(select(func.count()).select_from(SerialItem)) == 2
 

@@ -224,11 +224,11 @@ def test_unexpected_serial_is_added_to_the_receipt_and_received_at_the_dock(sess
 def test_staged_upload_lives_in_the_database_and_can_be_remapped(session, shipment):
     raw = csv_bytes([["Ref fab", "Article"], ["X1", "PHONE-2"]])
     h = header(session)
-    staged = services.stage_upload(session, header=h, content=raw, file_name="odd.csv", actor=None)
+    staged, _ = services.stage_upload(session, header=h, content=raw, file_name="odd.csv", actor=None)
     session.commit()
     preview = services.preview_staged(session, staged)
     assert preview.refusal.code == "no_serial_column"
-    services.remap_staged(session, staged=staged, columns={"serial": "Ref fab", "sku": "Article"})
+    services.remap_staged(session, staged=staged, columns={"serial": 0, "sku": 1})  # by position
     session.commit()
     preview = services.preview_staged(session, session.get(StagedUpload, staged.id))
     assert preview.refusal is None and preview.valid == 1

@@ -1,7 +1,7 @@
 """auth: log-in throttles per user and per address, a session epoch per user
 
-Revision ID: 0006_auth
-Revises: 0005_receiving_speed
+Revision ID: 0007_auth
+Revises: 0006_ledger
 Create Date: 2026-12-03
 
 login_failures (one row per failure, pruned only on a successful log-in, one
@@ -18,8 +18,8 @@ request; bumping it ends every session of the user.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_auth"
-down_revision = "0005_receiving_speed"
+revision = "0007_auth"
+down_revision = "0006_ledger"
 branch_labels = None
 depends_on = None
 
