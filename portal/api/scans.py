@@ -122,10 +122,8 @@ def post_scan(body: ScanRequest):
             warehouse_code=body.warehouse,
             bin_code=body.bin if moves else None,
             order_ref=body.order_ref if body.action == "ship" else None,
-            settings=services.ScanSettings(
-                bin_label_prefix=current_app.config["BIN_LABEL_PREFIX"],
-                fifo_enforced=bool(current_app.config["FIFO_ENFORCED"]),
-            ),
+            settings=services.ScanSettings.from_config(current_app.config),
+            scanned_at=body.scanned_at,
         ),
         client_scan_id=body.client_scan_id,
         actor=actor,

@@ -50,13 +50,7 @@ def task_name(slug: str) -> str:
 
 
 def settings() -> services.ScanSettings:
-    config = current_app.config
-    return services.ScanSettings(
-        bin_label_prefix=config["BIN_LABEL_PREFIX"],
-        fifo_enforced=bool(config["FIFO_ENFORCED"]),
-        order_ref_pattern=config.get("ORDER_REF_PATTERN") or services.DEFAULT_ORDER_REF_PATTERN,
-        device_time_max_age_s=int(config.get("SCAN_DEVICE_TIME_MAX_AGE_S") or services.DEFAULT_DEVICE_TIME_MAX_AGE_S),
-    )
+    return services.ScanSettings.from_config(current_app.config)
 
 
 def _test_delay() -> None:

@@ -83,6 +83,16 @@ class ScanSettings:
     order_ref_pattern: str = DEFAULT_ORDER_REF_PATTERN
     device_time_max_age_s: int = DEFAULT_DEVICE_TIME_MAX_AGE_S
 
+    @classmethod
+    def from_config(cls, config) -> ScanSettings:
+        """The station's settings from the app config (pages and API alike)."""
+        return cls(
+            bin_label_prefix=config["BIN_LABEL_PREFIX"],
+            fifo_enforced=bool(config["FIFO_ENFORCED"]),
+            order_ref_pattern=config.get("ORDER_REF_PATTERN") or DEFAULT_ORDER_REF_PATTERN,
+            device_time_max_age_s=int(config.get("SCAN_DEVICE_TIME_MAX_AGE_S") or DEFAULT_DEVICE_TIME_MAX_AGE_S),
+        )
+
     def looks_like_order_ref(self, text: str) -> bool:
         return bool(_order_ref_pattern(self.order_ref_pattern).match(text))
 

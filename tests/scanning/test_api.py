@@ -151,3 +151,18 @@ def test_api_scan_runs_a_fixed_number_of_statements(api, app):
         s.commit()
     assert statements("API-BULK-150") == small
     assert small <= 7  # token with its user, claim, bin, item, answer, update item, insert movement
+
+
+def test_a_scan_sent_late_through_the_api_is_recorded_when_the_device_made_it(api, fresh):
+    """A handheld that queued a scan offline sends scanned_at: the ledger keeps
+    that time (within the bounds), not the time the request arrived."""
+    from datetime import UTC, datetime, timedelta
+
+    made = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    answer = api(body(action="put_away", serial="API-EXP-1", warehouse="WH1", bin="A-01",
+                      scanned_at=made.isoformat())).get_json()
+    assert answer["result"] == "accepted"
+    with fresh() as s:
+        item_id = s.scalar(select(SerialItem.id).where(SerialItem.serial == "API-EXP-1"))
+        at = s.scalar(select(Movement.at).where(Movement.item_id == item_id).order_by(Movement.id.desc()).limit(1))
+    assert at == made.replace(tzinfo=None)
