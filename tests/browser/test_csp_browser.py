@@ -35,5 +35,6 @@ def test_adding_unexpected_serials_keeps_the_csp(page, live_server, client_as, m
         expect(page.locator("#unexpected-serial")).to_be_focused()
     # a refusal swaps the same form in with its message
     page.fill("#unexpected-serial", "sn-1")
+    page.fill("#unexpected-product", "PHONE-2")  # the SKU is never preselected: the receiver chooses
     page.get_by_role("button", name="Add unexpected").click()
     expect(page.locator("#unexpected [role=alert]")).to_be_visible()

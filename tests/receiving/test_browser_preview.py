@@ -1,6 +1,8 @@
 """The preview at 1280 px in Chromium: a workbook with title rows above its
 header, the receiver picks the header row from the raw rows, maps a column,
-and commits - no dead end, no console error or CSP violation."""
+and commits - no dead end. (The context fixture fails the test on a CSP
+violation or a script error; a 422 answer that asks for the serial column is
+the page working as meant.)"""
 
 import pytest
 from playwright.sync_api import expect
@@ -15,8 +17,6 @@ def test_pick_the_header_row_of_a_title_row_workbook_map_a_column_and_commit(
     make_supplier(code="ACME", name="Acme Phones")
     make_warehouse(code="MAIN")
     make_product(sku="PHONE-1")
-    problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.set_viewport_size({"width": 1280, "height": 900})
     browser_login(page, live_server, make_user(role="receiver"))
     page.goto(f"{live_server}/receiving/")
@@ -41,4 +41,3 @@ def test_pick_the_header_row_of_a_title_row_workbook_map_a_column_and_commit(
     page.wait_for_url("**/receiving/receipts/*")
     expect(page.locator("#flash")).to_contain_text("2 serials listed")
     expect(page.locator('[data-count="expected"]')).to_have_text("2")
-    assert problems == []
