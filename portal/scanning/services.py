@@ -285,6 +285,12 @@ def _locked_item(session: Session, *, key: str | None = None, item_id: int | Non
     if row is None:
         return None, None
     item, sku, name, warranty, bin_code, warehouse_code, receipt, receipt_warehouse = row
+    if item.bin_id is not None and bin_code is None:
+        # The row lock waited for another scan that moved the item: PostgreSQL
+        # re-read the locked item but not the outer-joined bin (its join no longer
+        # matched), so the bin is read again, as committed.
+        found = _bin_with_warehouse(session, item.bin_id)
+        bin_code, warehouse_code = (found.code, found.warehouse.code) if found else (None, None)
     label = barcodes.bin_name(warehouse_code, bin_code) if bin_code else None
     return item, ItemFacts(sku, name, warranty or 0, item.bin_id, label, receipt, receipt_warehouse)
 
