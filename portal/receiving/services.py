@@ -362,50 +362,19 @@ def unpack_table(blob: bytes) -> tuple[lists.Table, bool]:
 
 def resolve_mapping(headers: list[str], *, remembered: dict | None = None,
                     explicit: dict | None = None) -> tuple[lists.Mapping, list[str]]:
-    """Which column holds what, and notes where something other than the file's
-    own header decided. An explicit mapping ({field: header} or {"columns": ...})
-    wins; then the file's header; a supplier's remembered mapping fills only the
-    fields the header does not decide, and where the header disagrees with it,
-    the header wins and a note says so.
-
-    (A local version of the reader's ``resolve_mapping``, to be replaced by it.)"""
-    labels = lists.FIELD_LABELS
-    keys = [lists.normalise_header(h) for h in headers]
-    found = lists.recognise_columns(headers)
-    columns = dict(found.columns)
-    kind = found.serial_kind
-    notes: list[str] = []
-    explicit = _as_columns(explicit)
-    if explicit:
-        chosen: dict[str, int] = {}
-        for name, header in explicit["columns"].items():
-            key = lists.normalise_header(header)
-            if key not in keys:
-                raise Invalid(f"The mapping names the column “{header[:60]}” for {labels[name]}, but the file has "
-                              "no such column. Its columns: " + ", ".join(f"“{h}”" for h in headers[:30]) + ".",
-                              code="unknown_column", details={"columns": headers[:100]})
-            chosen[name] = keys.index(key)
-        columns = {name: i for name, i in columns.items() if name not in chosen and i not in chosen.values()}
-        columns.update(chosen)
-        if "serial" in chosen:
-            kind = explicit["serial_kind"] if explicit["serial_kind"] != "any" else lists.header_serial_kind(
-                headers[chosen["serial"]])
-        return lists.Mapping(columns=columns, serial_kind=kind if kind in lists.SERIAL_KINDS else "any"), notes
-    for name, header in ((remembered or {}).get("columns") or {}).items():
-        if name not in lists.FIELDS or not isinstance(header, str):
-            continue
-        key = lists.normalise_header(header)
-        index = keys.index(key) if key in keys else None
-        if name in columns:
-            if index != columns[name]:
-                notes.append(f"This file's header says {labels[name]} is column “{headers[columns[name]]}”; "
-                             f"the remembered mapping (column “{header}”) was not used.")
-        elif index is not None and index not in columns.values():
-            columns[name] = index
-            notes.append(f"{labels[name]}: column “{headers[index]}”, as remembered for this supplier.")
-            if name == "serial":
-                kind = (remembered or {}).get("serial_kind", "any")
-    return lists.Mapping(columns=columns, serial_kind=kind if kind in lists.SERIAL_KINDS else "any"), notes
+    """Which column holds what, by the reader's one rule
+    (:func:`supplier_lists.resolve_mapping`: an explicit mapping, then the file's
+    own header, the supplier's remembered mapping only where the header does not
+    decide), and the notes worth showing: wherever something other than the
+    file's own header decided, or the header overruled the remembered mapping.
+    No serial column is not raised here: the preview then asks for it."""
+    try:
+        mapping, notes = lists.resolve_mapping(headers, remembered=remembered, explicit=explicit)
+    except lists.UnreadableFile as error:
+        if error.code != "no_serial_column":
+            raise Invalid(error.message, code=error.code, details=error.details) from None
+        return lists.Mapping(columns={}, serial_kind="any"), []
+    return mapping, [note.message for note in notes if note.source != "file"]
 
 
 def check_table(table: lists.Table, *, file_name: str, file_sha256: str, mapping: dict | lists.Mapping | None = None,
@@ -1023,6 +992,8 @@ def remap_staged(session: Session, *, staged: StagedUpload, columns: dict[str, i
         staged.mapping = None
         return staged
     chosen = {name: index for name, index in columns.items() if name in lists.FIELDS and index is not None}
+    if not chosen and header_row is not None:
+        return staged  # the header row the reader had found already: nothing changes
     if "serial" not in chosen:
         raise Invalid("Choose the column that holds the serial numbers.", code="no_serial_column")
     if len(set(chosen.values())) < len(chosen):

@@ -107,12 +107,11 @@ def test_a_remembered_serial_only_mapping_never_overrides_a_later_file_that_name
 
 def test_where_the_files_header_disagrees_with_the_remembered_mapping_the_file_wins_and_the_preview_says_so(
         session, shipment):
-    remembered = {"columns": {"serial": "Ident", "sku": "Modell"}, "serial_kind": "any"}
-    mapping, notes = services.resolve_mapping(["Ident", "Modell", "Artikel", "SKU"], remembered=remembered)
-    assert mapping.columns == {"serial": 0, "sku": 3}
-    assert notes == ["Serial: column “Ident”, as remembered for this supplier.",
-                     "This file's header says SKU is column “SKU”; the remembered mapping (column “Modell”) "
-                     "was not used."]
+    remembered = {"columns": {"serial": "Ident", "sku": "Typ"}, "serial_kind": "any"}
+    mapping, notes = services.resolve_mapping(["Ident", "Typ", "SKU"], remembered=remembered)
+    assert mapping.columns == {"serial": 0, "sku": 2}
+    assert notes == ["Serial: “Ident”, as remembered for this supplier.",
+                     "SKU: this file's header “SKU” is used, not the column “Typ” remembered for this supplier."]
 
 
 def test_an_explicit_mapping_wins_and_names_an_unknown_column_clearly(session, shipment):
@@ -170,10 +169,10 @@ def test_unknown_article_numbers_are_mapped_to_a_product_once_per_supplier(sessi
 
 
 def test_errors_are_grouped_by_kind_and_an_error_on_every_row_suggests_the_mapping(session, shipment):
-    rows = [["Serial", "Artikel"]] + [[f"G-{i}", "PHONE-2"] for i in range(60)]
+    rows = [["Serial", "Variante"]] + [[f"G-{i}", "PHONE-2"] for i in range(60)]
     preview = services.preview_list(session, header=header(session, product=None), content=csv_bytes(rows),
                                     file_name="g.csv")
     groups = preview.error_groups
     assert [(g.code, g.count, len(g.first)) for g in groups] == [("no_product", 60, 5)]
     assert preview.suggestions == [
-        "No SKU on any row: map column “Artikel” to SKU, or choose a default product for the receipt."]
+        "No SKU on any row: map column “Variante” to SKU, or choose a default product for the receipt."]
