@@ -206,9 +206,8 @@ def test_csv_cells_keep_long_identifiers_as_text(value, expected):
 def test_imei_round_trips_through_the_csv(fixed_warehouse, make_item, manager):
     """The serial cell carries a leading tab (text for Excel, never a formula);
     read back - by our own supplier-list reader too - it is the same serial."""
-    from portal.serials import serial_key
-
     from portal.receiving.supplier_lists import read_table
+    from portal.serials import serial_key
 
     make_item(serial=IMEI)
     response = manager.get("/reports/stock-aging.csv?table=oldest")
