@@ -31,12 +31,14 @@ services:
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -n 1) main start; \
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
-## browser: install Debian's Chromium (browser tests), poppler-utils and zbar-tools (PDF text and barcode checks) when missing and root
+## browser: install Debian's Chromium (browser tests), poppler-utils and zbar-tools (PDF text and barcode checks)
+## and HarfBuzz's subsetter (WeasyPrint warns without it, and the suite turns warnings into errors) when missing and root
 browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ] || [ ! -x /usr/bin/zbarimg ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ] || [ ! -x /usr/bin/zbarimg ] \
+	    || ! /sbin/ldconfig -p | grep -q libharfbuzz-subset; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Chromium and poppler-utils with apt..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils zbar-tools >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils zbar-tools libharfbuzz-subset0 >/dev/null; \
 	  else \
 	    echo "!!! Chromium is missing and we are not root: browser tests will be SKIPPED !!!"; \
 	  fi; \

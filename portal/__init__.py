@@ -176,8 +176,8 @@ def _register_basics(app: Flask) -> None:
         from .web.errors import ERROR_CODE_HEADER
 
         body = {"status": "unavailable", "problems": problems,
-                "error": {"code": "unhealthy", "message": "; ".join(problems)}}
-        return jsonify(body), 503, {ERROR_CODE_HEADER: "unhealthy", "Retry-After": "30"}
+                "error": {"code": "service_unavailable", "message": "; ".join(problems)}}
+        return jsonify(body), 503, {ERROR_CODE_HEADER: "service_unavailable", "Retry-After": "30"}
 
 
 def _instance_problems(folder: Path, min_free_mb: int) -> list[str]:

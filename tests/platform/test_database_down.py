@@ -75,7 +75,7 @@ def test_healthz_reports_an_unwritable_instance_folder(app, tmp_path):
     app.instance_path = str(blocker / "instance")
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.headers["X-Portal-Error"] == "unhealthy"
+    assert response.headers["X-Portal-Error"] == "service_unavailable"
     assert "not writable" in response.json["problems"][0]
 
 
