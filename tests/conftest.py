@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from portal import create_app
 from portal.extensions import db
 from portal.models import LEDGER_APPEND_ONLY_DDL, LEDGER_APPEND_ONLY_DROP
-from tests import factories
+from tests import dbstate, factories
 
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -165,6 +165,38 @@ def fresh(app):
 
 
 @pytest.fixture
+def db_snapshot(fresh):
+    """``db_snapshot(**kwargs)``: what the database holds now (tests.dbstate.snapshot), read as a new request
+    would; compare two to show that a refused request changed nothing."""
+    def take(**kwargs):
+        with fresh() as session:
+            return dbstate.snapshot(session, **kwargs)
+
+    return take
+
+
+@pytest.fixture
+def statements(app):
+    """``with statements() as seen:`` collects the SQL statements the app's engine runs inside the block."""
+    @contextmanager
+    def collect():
+        with app.app_context():
+            engine = db.engine
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+
+    return collect
+
+
+@pytest.fixture
 def dialect(database_url):
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
@@ -239,34 +271,22 @@ def _factory(app, build):
     return make
 
 
-@pytest.fixture
-def make_user(app):
-    return _factory(app, factories.user)
+def _factory_fixture(name: str, build):
+    """A fixture ``name`` returning a callable that makes and commits one row with ``build``."""
+
+    @pytest.fixture(name=name)
+    def fixture(app):
+        return _factory(app, build)
+
+    return fixture
 
 
-@pytest.fixture
-def make_supplier(app):
-    return _factory(app, factories.supplier)
-
-
-@pytest.fixture
-def make_product(app):
-    return _factory(app, factories.product)
-
-
-@pytest.fixture
-def make_warehouse(app):
-    return _factory(app, factories.warehouse)
-
-
-@pytest.fixture
-def make_bin(app):
-    return _factory(app, factories.bin_)
-
-
-@pytest.fixture
-def make_item(app):
-    return _factory(app, factories.item)
+make_user = _factory_fixture("make_user", factories.user)
+make_supplier = _factory_fixture("make_supplier", factories.supplier)
+make_product = _factory_fixture("make_product", factories.product)
+make_warehouse = _factory_fixture("make_warehouse", factories.warehouse)
+make_bin = _factory_fixture("make_bin", factories.bin_)
+make_item = _factory_fixture("make_item", factories.item)
 
 
 # --- browser ------------------------------------------------------------------

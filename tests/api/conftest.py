@@ -15,7 +15,6 @@ from portal.api.openapi import build_document
 from portal.auth.services import issue_token
 from portal.extensions import db
 from portal.models import User
-from tests import dbstate
 from tests.conftest import PortalClient
 
 
@@ -136,12 +135,3 @@ def api_as(app, make_user, issue):
         return ApiClient(app.test_client(), issue(user), user)
 
     return make
-
-
-@pytest.fixture
-def db_snapshot(fresh):
-    def take(**kwargs):
-        with fresh() as session:
-            return dbstate.snapshot(session, **kwargs)
-
-    return take

@@ -38,6 +38,16 @@ def test_missing_or_malformed_tokens_get_401_and_change_nothing(client, make_use
     assert db_snapshot() == before
 
 
+def assert_a_new_supplier_is_refused(client, db_snapshot, code: str, words: str) -> None:
+    """POSTing a supplier is 401 with ``code`` and ``words`` in the message, and saves nothing."""
+    before = db_snapshot()
+    response = client.post("/api/v1/suppliers", json=NEW_SUPPLIER)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == code
+    assert words in response.json["error"]["message"]
+    assert db_snapshot() == before
+
+
 def test_a_revoked_token_gets_401_and_changes_nothing(app, api_as, db_snapshot):
     admin = api_as("admin")
     assert admin.get("/api/v1/suppliers").status_code == 200
@@ -45,13 +55,8 @@ def test_a_revoked_token_gets_401_and_changes_nothing(app, api_as, db_snapshot):
         token_id = db.session.query(ApiToken.id).scalar()
         revoke_token(db.session, token_id=token_id)
         db.session.commit()
-    before = db_snapshot()
-    response = admin.post("/api/v1/suppliers", json=NEW_SUPPLIER)
-    assert response.status_code == 401
-    assert response.json["error"]["code"] == "revoked_token"
-    assert "was revoked" in response.json["error"]["message"]
+    assert_a_new_supplier_is_refused(admin, db_snapshot, "revoked_token", "was revoked")
     assert admin.get("/api/v1/suppliers").status_code == 401
-    assert db_snapshot() == before
 
 
 def test_a_token_of_a_disabled_user_gets_401_and_changes_nothing(app, api_as, db_snapshot):
@@ -59,12 +64,7 @@ def test_a_token_of_a_disabled_user_gets_401_and_changes_nothing(app, api_as, db
     with app.app_context():
         update_user(db.session, db.session.get(User, admin.user.id), active=False)
         db.session.commit()
-    before = db_snapshot()
-    response = admin.post("/api/v1/suppliers", json=NEW_SUPPLIER)
-    assert response.status_code == 401
-    assert response.json["error"]["code"] == "user_disabled"
-    assert "is disabled" in response.json["error"]["message"]
-    assert db_snapshot() == before
+    assert_a_new_supplier_is_refused(admin, db_snapshot, "user_disabled", "is disabled")
 
 
 def test_the_openapi_document_needs_no_token(client):

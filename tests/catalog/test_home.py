@@ -3,8 +3,6 @@ the operator's scan tasks, the manager's stock and value at a glance."""
 
 import re
 
-from sqlalchemy import event
-
 from portal.extensions import db
 from portal.models import Receipt
 
@@ -59,21 +57,14 @@ def test_manager_sees_items_and_value_at_cost_per_warehouse(
     assert "Open receipts" not in html
 
 
-def test_manager_home_runs_a_fixed_number_of_queries(app, client_as, make_warehouse, make_bin, make_item):
+def test_manager_home_runs_a_fixed_number_of_queries(statements, client_as, make_warehouse, make_bin, make_item):
     client = client_as("manager")
     warehouse = make_warehouse()
     bin_ = make_bin(warehouse_id=warehouse.id)
 
     def statements_for_home() -> int:
-        seen = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements() as seen:
             assert client.get("/").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     make_item(bin_id=bin_.id)

@@ -12,15 +12,12 @@ pytestmark = pytest.mark.browser
 LIST = "Ident;Modell;Cost\nZX-1;PHONE-1;10.00\nZX-2;PHONE-1;10.00\nZX-3;PHONE-1;10.00\n"
 
 
-def test_upload_preview_remap_commit_and_live_counts(page, app, live_server, make_user, make_supplier,
-                                                     make_warehouse, make_product, browser_login):
+def test_upload_preview_remap_commit_and_live_counts(page, app, make_supplier, make_warehouse, make_product,
+                                                     open_desk):
     make_supplier(code="ACME", name="Acme Phones", trusted=True)
     make_warehouse(code="MAIN")
     make_product(sku="PHONE-1")
-    browser_login(page, live_server, make_user(role="receiver"))
-    page.goto(f"{live_server}/receiving/")
-    page.select_option("#supplier", "ACME")
-    page.fill("#reference", "PO-4711")
+    open_desk(page, "PO-4711")
     # drag and drop the file onto the drop zone
     page.evaluate(
         """(text) => {

@@ -11,14 +11,10 @@ def app_config():
     return {"MAX_UPLOAD_MB": 1}
 
 
-def test_too_large_file_is_refused_with_a_clear_message(page, live_server, make_user, make_supplier,
-                                                        make_warehouse, browser_login):
+def test_too_large_file_is_refused_with_a_clear_message(page, make_supplier, make_warehouse, open_desk):
     make_supplier(code="ACME")
     make_warehouse(code="MAIN")
-    browser_login(page, live_server, make_user(role="receiver"))
-    page.goto(f"{live_server}/receiving/")
-    page.select_option("#supplier", "ACME")
-    page.fill("#reference", "PO-1")
+    open_desk(page, "PO-1")
     page.set_input_files("#file", files=[{"name": "huge.csv", "mimeType": "text/csv",
                                           "buffer": b"Serial\n" + b"X" * (1024 * 1024 + 100)}])
     expect(page.locator("[data-upload-problem]")).to_contain_text("accepts at most 1 MB")

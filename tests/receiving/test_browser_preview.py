@@ -13,15 +13,12 @@ pytestmark = pytest.mark.browser
 
 
 def test_pick_the_header_row_of_a_title_row_workbook_map_a_column_and_commit(
-        page, live_server, make_user, make_supplier, make_warehouse, make_product, browser_login):
+        page, make_supplier, make_warehouse, make_product, open_desk):
     make_supplier(code="ACME", name="Acme Phones")
     make_warehouse(code="MAIN")
     make_product(sku="PHONE-1")
     page.set_viewport_size({"width": 1280, "height": 900})
-    browser_login(page, live_server, make_user(role="receiver"))
-    page.goto(f"{live_server}/receiving/")
-    page.select_option("#supplier", "ACME")
-    page.fill("#reference", "PO-1280")
+    open_desk(page, "PO-1280")
     page.fill("#product", "PHONE-1")
     workbook = xlsx_bytes({"Lieferung": [["Lieferschein 4711 vom 1.12.2026"], ["Kunde: Lager Nord"],
                                          ["Pos", "Kennung", "Menge"], [1, "KN-1", 1], [2, "KN-2", 1]]})

@@ -16,7 +16,6 @@ FIFO (30 days): 4 shipments, 2 oldest-first (see conftest).
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db
 from tests.reports.conftest import EVIL_NAME
@@ -158,17 +157,10 @@ def test_configured_buckets(fixed_warehouse, app, manager):
     }
 
 
-def test_queries_do_not_grow_with_the_data(fixed_warehouse, app, manager, make_item):
+def test_queries_do_not_grow_with_the_data(fixed_warehouse, statements, manager, make_item):
     def count_queries():
-        with app.app_context():
-            engine = db.engine
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements() as seen:
             assert manager.get("/reports/stock-aging.json").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     before = count_queries()

@@ -11,18 +11,16 @@ from portal.auth.services import issue_token
 from portal.extensions import db
 from portal.models import Movement, SerialItem
 from tests import factories
+from tests.scanning.stock import wh1_stock
 
 
 @pytest.fixture
 def api(app):
     with app.app_context():
         s = db.session
-        wh = factories.warehouse(s, code="WH1")
-        factories.bin_(s, warehouse_id=wh.id, code="A-01")
-        product = factories.product(s, sku="SKU-API", warranty_months=24)
-        supplier = factories.supplier(s)
-        factories.item(s, serial="API-EXP-1", status="expected", product_id=product.id, supplier_id=supplier.id)
-        factories.item(s, serial="API-STOCK-1", status="in_stock", product_id=product.id, supplier_id=supplier.id)
+        _, item = wh1_stock(s, sku="SKU-API", warranty_months=24)
+        item("API-EXP-1", "expected")
+        item("API-STOCK-1", "in_stock")
         operator = factories.user(s, role="operator")
         manager_only = factories.user(s, role="receiver")
         _, token = issue_token(s, user=operator, name="handheld")
@@ -120,27 +118,15 @@ def test_benchmark_floor_endpoint_is_absent_unless_configured(app):
     assert "api.bench_floor" not in app.view_functions
 
 
-def test_api_scan_runs_a_fixed_number_of_statements(api, app):
-    from sqlalchemy import event
-
-    def statements(serial):
-        seen = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+def test_api_scan_runs_a_fixed_number_of_statements(api, app, statements):
+    def statements_for(serial):
+        with statements() as seen:
             answer = api(body(action="move", serial=serial, warehouse="WH1", bin="A-01")).get_json()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert answer["result"] in ("accepted", "warning"), answer
         return len(seen)
 
     api(body(action="lookup", serial="API-STOCK-1"))  # the token's last use is noted once a minute: done
-    small = statements("API-STOCK-1")
+    small = statements_for("API-STOCK-1")
     with app.app_context():
         s = db.session
         product = factories.product(s)
@@ -149,7 +135,7 @@ def test_api_scan_runs_a_fixed_number_of_statements(api, app):
             factories.item(s, serial=f"API-BULK-{n:03d}", status="in_stock", product_id=product.id,
                            supplier_id=supplier.id)
         s.commit()
-    assert statements("API-BULK-150") == small
+    assert statements_for("API-BULK-150") == small
     assert small <= 7  # token with its user, claim, bin, item, answer, update item, insert movement
 
 

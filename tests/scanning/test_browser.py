@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Movement, SerialItem
-from tests import factories
+from tests.scanning.stock import wh1_stock
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +25,8 @@ def app_config():
 def put_away_floor(app):
     with app.app_context():
         s = db.session
-        wh = factories.warehouse(s, code="WH1")
-        factories.bin_(s, warehouse_id=wh.id, code="A-01")
-        product = factories.product(s)
-        supplier = factories.supplier(s)
-        serials = [
-            factories.item(s, serial=f"PA{n:04d}", status="expected", product_id=product.id,
-                           supplier_id=supplier.id).serial
-            for n in range(SERIALS)
-        ]
+        _, item = wh1_stock(s)
+        serials = [item(f"PA{n:04d}", "expected") for n in range(SERIALS)]
         s.commit()
     return serials
 

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models import Movement, SerialItem, utcnow
 from portal.scanning.routes import barcode_image
 from tests import factories
+from tests.scanning.stock import wh1_stock
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +36,10 @@ def shop(app):
     """One warehouse, two bins, stock in B-02 and a few expected serials."""
     with app.app_context():
         s = db.session
-        wh = factories.warehouse(s, code="WH1")
-        factories.bin_(s, warehouse_id=wh.id, code="A-01")
+        wh, item = wh1_stock(s)
         b = factories.bin_(s, warehouse_id=wh.id, code="B-02")
-        product = factories.product(s)
-        supplier = factories.supplier(s)
-        expected = [factories.item(s, serial=f"EXP{n:03d}", status="expected", product_id=product.id,
-                                   supplier_id=supplier.id).serial for n in range(4)]
-        stock = [factories.item(s, serial=f"STK{n:03d}", status="in_stock", bin_id=b.id, product_id=product.id,
-                                supplier_id=supplier.id).serial for n in range(3)]
+        expected = [item(f"EXP{n:03d}", "expected") for n in range(4)]
+        stock = [item(f"STK{n:03d}", "in_stock", bin_id=b.id) for n in range(3)]
         s.commit()
     return {"expected": expected, "stock": stock}
 

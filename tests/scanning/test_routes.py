@@ -6,7 +6,7 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Movement, SerialItem
@@ -190,24 +190,14 @@ def test_device_check_page_has_three_printable_barcodes_and_reads_codes(client_a
     assert client.get("/scan/device-check/read", query_string={"code": "BIN:WH1/A-1"}).get_json()["kind"] == "bin"
 
 
-def test_fixed_number_of_statements_per_scan_whatever_the_database_size(app, client_as, world):
+def test_fixed_number_of_statements_per_scan_whatever_the_database_size(app, client_as, world, statements):
     """The same scans cost the same SQL statements with 10 or 300 more items around."""
     client = client_as("operator")
 
     def statements_for(serial_code, bin_label, key):
         post_scan(client, "move", bin_label, session_key=key)
-        seen = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements() as seen:
             response = post_scan(client, "move", serial_code, session_key=key)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert answer_of(response)["result"] == "accepted", answer_of(response)["message"]
         return len(seen), seen
 

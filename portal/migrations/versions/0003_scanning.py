@@ -8,6 +8,8 @@ Create Date: 2026-11-29
 import sqlalchemy as sa
 from alembic import op
 
+from portal.migrations.shapes import id_column, index_columns, primary_key, references
+
 revision = "0003_scanning"
 down_revision = "0002_receiving"
 branch_labels = None
@@ -19,7 +21,7 @@ TASKS = "task IN ('put_away', 'move', 'count', 'ship', 'defect', 'lookup', 'undo
 def upgrade():
     op.create_table(
         "bin_counts",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("bin_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), server_default="open", nullable=False),
@@ -27,16 +29,14 @@ def upgrade():
         sa.Column("applied_at", sa.DateTime(), nullable=True),
         sa.Column("summary", sa.Text(), nullable=True),
         sa.CheckConstraint("status IN ('open', 'applied')", name=op.f("ck_bin_counts_status_allowed")),
-        sa.ForeignKeyConstraint(["bin_id"], ["bins.id"], name=op.f("fk_bin_counts_bin_id_bins")),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_bin_counts_user_id_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_bin_counts")),
+        *references("bin_counts", ("bin_id", "bins"), ("user_id", "users")),
+        primary_key("bin_counts"),
     )
-    with op.batch_alter_table("bin_counts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_bin_counts_bin_id"), ["bin_id"], unique=False)
+    index_columns("bin_counts", "bin_id")
 
     op.create_table(
         "scan_sessions",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("task", sa.String(length=16), nullable=False),
@@ -46,18 +46,15 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(TASKS, name=op.f("ck_scan_sessions_task_allowed")),
-        sa.ForeignKeyConstraint(["bin_id"], ["bins.id"], name=op.f("fk_scan_sessions_bin_id_bins")),
-        sa.ForeignKeyConstraint(["count_id"], ["bin_counts.id"], name=op.f("fk_scan_sessions_count_id_bin_counts")),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_scan_sessions_user_id_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_sessions")),
+        *references("scan_sessions", ("bin_id", "bins"), ("count_id", "bin_counts"), ("user_id", "users")),
+        primary_key("scan_sessions"),
         sa.UniqueConstraint("key", name=op.f("uq_scan_sessions_key")),
     )
-    with op.batch_alter_table("scan_sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_scan_sessions_user_id"), ["user_id"], unique=False)
+    index_columns("scan_sessions", "user_id")
 
     op.create_table(
         "scan_log",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("client_scan_id", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=True),
@@ -75,12 +72,9 @@ def upgrade():
         sa.CheckConstraint(
             "result IN ('pending', 'accepted', 'warning', 'refused')", name=op.f("ck_scan_log_result_allowed")
         ),
-        sa.ForeignKeyConstraint(["bin_id"], ["bins.id"], name=op.f("fk_scan_log_bin_id_bins")),
-        sa.ForeignKeyConstraint(["count_id"], ["bin_counts.id"], name=op.f("fk_scan_log_count_id_bin_counts")),
-        sa.ForeignKeyConstraint(["item_id"], ["serial_items.id"], name=op.f("fk_scan_log_item_id_serial_items")),
-        sa.ForeignKeyConstraint(["session_id"], ["scan_sessions.id"], name=op.f("fk_scan_log_session_id_scan_sessions")),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_scan_log_user_id_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_log")),
+        *references("scan_log", ("bin_id", "bins"), ("count_id", "bin_counts"), ("item_id", "serial_items"),
+                    ("session_id", "scan_sessions"), ("user_id", "users")),
+        primary_key("scan_log"),
         sa.UniqueConstraint("client_scan_id", name=op.f("uq_scan_log_client_scan_id")),
     )
     with op.batch_alter_table("scan_log", schema=None) as batch_op:

@@ -30,6 +30,8 @@ movements table is copied once (Alembic's batch mode).
 import sqlalchemy as sa
 from alembic import op
 
+from portal.migrations import reference_checks
+
 revision = "0005_receiving_speed"
 down_revision = "0004_reports"
 branch_labels = None
@@ -48,7 +50,13 @@ STATEMENT_CHECKED = [
     ("movements", "to_bin_id", "bins", "fk_movements_to_bin_id_bins"),
 ]
 
-FUNCTIONS = r"""
+#: the tables whose rows a new reference locks FOR KEY SHARE in portal_require_references
+LOCKED_PARENTS = ("products", "suppliers", "receipts", "warehouses", "bins", "users")
+_LOCKED_LOOKUP = """        WHEN '%s' THEN
+            SELECT count(*) INTO found FROM (SELECT 1 FROM %s WHERE id = ANY(ids) FOR KEY SHARE) AS held;
+"""
+
+FUNCTIONS = (r"""
 CREATE FUNCTION portal_require_references(child text, col text, parent text, ids integer[], lock boolean)
 RETURNS void LANGUAGE plpgsql AS $$
 -- Static SQL per referenced table, so that each session plans it once: a scan
@@ -61,19 +69,9 @@ BEGIN
         RETURN;
     END IF;
     CASE parent
-        WHEN 'products' THEN
-            SELECT count(*) INTO found FROM (SELECT 1 FROM products WHERE id = ANY(ids) FOR KEY SHARE) AS held;
-        WHEN 'suppliers' THEN
-            SELECT count(*) INTO found FROM (SELECT 1 FROM suppliers WHERE id = ANY(ids) FOR KEY SHARE) AS held;
-        WHEN 'receipts' THEN
-            SELECT count(*) INTO found FROM (SELECT 1 FROM receipts WHERE id = ANY(ids) FOR KEY SHARE) AS held;
-        WHEN 'warehouses' THEN
-            SELECT count(*) INTO found FROM (SELECT 1 FROM warehouses WHERE id = ANY(ids) FOR KEY SHARE) AS held;
-        WHEN 'bins' THEN
-            SELECT count(*) INTO found FROM (SELECT 1 FROM bins WHERE id = ANY(ids) FOR KEY SHARE) AS held;
-        WHEN 'users' THEN
-            SELECT count(*) INTO found FROM (SELECT 1 FROM users WHERE id = ANY(ids) FOR KEY SHARE) AS held;
-        WHEN 'serial_items' THEN
+"""
+    + "".join(_LOCKED_LOOKUP % (table, table) for table in LOCKED_PARENTS)
+    + r"""        WHEN 'serial_items' THEN
             IF lock THEN
                 SELECT count(*) INTO found FROM (SELECT 1 FROM serial_items WHERE id = ANY(ids) FOR KEY SHARE) AS held;
             ELSE
@@ -135,42 +133,11 @@ END $$;
 -- The ledger refers to items that are never deleted (deleting one that has
 -- movements is refused below), so the new movements' items are looked up
 -- without taking a lock on each of them.
-CREATE FUNCTION movements_references_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    lo integer;
-    hi integer;
-    n bigint;
-    present bigint;
-    refs record;
-BEGIN
-    SELECT min(item_id), max(item_id), count(*) INTO lo, hi, n FROM new_movements;
-    IF n = 0 THEN
-        RETURN NULL;
-    END IF;
-    -- who and which bins: one hashed pass (a list's movements share one actor and no bin)
-    WITH combinations AS (
-        SELECT actor_id, from_bin_id, to_bin_id FROM new_movements GROUP BY 1, 2, 3
-    )
-    SELECT array_agg(DISTINCT actor_id) FILTER (WHERE actor_id IS NOT NULL) AS actors,
-           array_agg(DISTINCT from_bin_id) FILTER (WHERE from_bin_id IS NOT NULL) AS from_bins,
-           array_agg(DISTINCT to_bin_id) FILTER (WHERE to_bin_id IS NOT NULL) AS to_bins
-      INTO refs FROM combinations;
-    PERFORM portal_require_references('movements', 'actor_id', 'users', refs.actors, true);
-    PERFORM portal_require_references('movements', 'from_bin_id', 'bins', refs.from_bins, true);
-    PERFORM portal_require_references('movements', 'to_bin_id', 'bins', refs.to_bins, true);
-    -- The usual bulk case, a list's items: their ids are one dense run. If every
-    -- id of the run is an item, so is every id the movements name.
-    IF hi - lo < 2 * n THEN
-        SELECT count(*) INTO present FROM serial_items WHERE id BETWEEN lo AND hi;
-        IF present = hi - lo + 1 THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    PERFORM portal_require_references('movements', 'item_id', 'serial_items',
-                                      (SELECT array_agg(DISTINCT item_id) FROM new_movements), false);
-    RETURN NULL;
-END $$;
-
+"""
+    + reference_checks.movements_references_inserted(
+        create="CREATE FUNCTION", who="who and which bins", warehouses=False,
+        grouped=" FROM new_movements GROUP BY 1, 2, 3")
+    + r"""
 CREATE FUNCTION movements_references_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM portal_require_references('movements', 'item_id', 'serial_items', ARRAY[NEW.item_id], true);
@@ -220,7 +187,7 @@ CREATE TRIGGER movements_references_updated AFTER UPDATE OF item_id, actor_id, f
     WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id OR OLD.actor_id IS DISTINCT FROM NEW.actor_id
           OR OLD.from_bin_id IS DISTINCT FROM NEW.from_bin_id OR OLD.to_bin_id IS DISTINCT FROM NEW.to_bin_id)
     EXECUTE FUNCTION movements_references_updated();
-"""
+""")
 
 PARENTS = [(parent, child, column) for child, column, parent, _name in STATEMENT_CHECKED]
 
@@ -244,15 +211,13 @@ def upgrade():
         op.drop_constraint(name, child, type_="foreignkey")
     op.execute(FUNCTIONS)
     for parent, child, column in PARENTS:
-        op.execute(
-            f"CREATE TRIGGER {parent}_not_orphaning_{child}_{column} AFTER DELETE OR UPDATE OF id ON {parent} "
-            f"FOR EACH ROW EXECUTE FUNCTION portal_refuse_orphans('{child}', '{column}')")
+        op.execute(reference_checks.refuse_orphans_trigger(parent, child, column))
 
 
 def downgrade():
     if op.get_context().dialect.name == "postgresql":
         for parent, child, column in PARENTS:
-            op.execute(f"DROP TRIGGER {parent}_not_orphaning_{child}_{column} ON {parent}")
+            op.execute(reference_checks.drop_refuse_orphans_trigger(parent, child, column))
         for trigger, table in [("serial_items_references_inserted", "serial_items"),
                                ("serial_items_references_updated", "serial_items"),
                                ("movements_references_inserted", "movements"),

@@ -19,6 +19,7 @@ marked undone instead of being deleted.
 import sqlalchemy as sa
 from alembic import op
 
+from portal.migrations import reference_checks
 from portal.models import LEDGER_APPEND_ONLY_DDL, LEDGER_APPEND_ONLY_DROP
 
 revision = "0006_ledger"
@@ -39,62 +40,13 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-# migration 0005's function with the two warehouse keys added
-MOVEMENTS_REFERENCES_INSERTED = r"""
-CREATE OR REPLACE FUNCTION movements_references_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    lo integer;
-    hi integer;
-    n bigint;
-    present bigint;
-    refs record;
-BEGIN
-    SELECT min(item_id), max(item_id), count(*) INTO lo, hi, n FROM new_movements;
-    IF n = 0 THEN
-        RETURN NULL;
-    END IF;
-    -- who, which bins and warehouses: one hashed pass (a list's movements share one actor and no bin)
-    WITH combinations AS (
-        SELECT actor_id, from_bin_id, to_bin_id, from_warehouse_id, to_warehouse_id FROM new_movements
-        GROUP BY 1, 2, 3, 4, 5
-    )
-    SELECT array_agg(DISTINCT actor_id) FILTER (WHERE actor_id IS NOT NULL) AS actors,
-           array_agg(DISTINCT from_bin_id) FILTER (WHERE from_bin_id IS NOT NULL) AS from_bins,
-           array_agg(DISTINCT to_bin_id) FILTER (WHERE to_bin_id IS NOT NULL) AS to_bins,
-           array_agg(DISTINCT from_warehouse_id) FILTER (WHERE from_warehouse_id IS NOT NULL) AS from_warehouses,
-           array_agg(DISTINCT to_warehouse_id) FILTER (WHERE to_warehouse_id IS NOT NULL) AS to_warehouses
-      INTO refs FROM combinations;
-    PERFORM portal_require_references('movements', 'actor_id', 'users', refs.actors, true);
-    PERFORM portal_require_references('movements', 'from_bin_id', 'bins', refs.from_bins, true);
-    PERFORM portal_require_references('movements', 'to_bin_id', 'bins', refs.to_bins, true);
-    PERFORM portal_require_references('movements', 'from_warehouse_id', 'warehouses', refs.from_warehouses, true);
-    PERFORM portal_require_references('movements', 'to_warehouse_id', 'warehouses', refs.to_warehouses, true);
-    -- The usual bulk case, a list's items: their ids are one dense run. If every
-    -- id of the run is an item, so is every id the movements name.
-    IF hi - lo < 2 * n THEN
-        SELECT count(*) INTO present FROM serial_items WHERE id BETWEEN lo AND hi;
-        IF present = hi - lo + 1 THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    PERFORM portal_require_references('movements', 'item_id', 'serial_items',
-                                      (SELECT array_agg(DISTINCT item_id) FROM new_movements), false);
-    RETURN NULL;
-END $$;
-"""
-
-MOVEMENTS_REFERENCES_INSERTED_0005 = MOVEMENTS_REFERENCES_INSERTED.replace(
-    ", from_warehouse_id, to_warehouse_id FROM new_movements\n        GROUP BY 1, 2, 3, 4, 5",
-    " FROM new_movements GROUP BY 1, 2, 3",
-).replace(
-    ",\n           array_agg(DISTINCT from_warehouse_id) FILTER (WHERE from_warehouse_id IS NOT NULL) AS from_warehouses,"
-    "\n           array_agg(DISTINCT to_warehouse_id) FILTER (WHERE to_warehouse_id IS NOT NULL) AS to_warehouses",
-    "",
-).replace(
-    "    PERFORM portal_require_references('movements', 'from_warehouse_id', 'warehouses', refs.from_warehouses, true);\n"
-    "    PERFORM portal_require_references('movements', 'to_warehouse_id', 'warehouses', refs.to_warehouses, true);\n",
-    "",
-)
+# migration 0005's function with the two warehouse keys added, and as a downgrade puts it back
+MOVEMENTS_REFERENCES_INSERTED = "\n" + reference_checks.movements_references_inserted(
+    create="CREATE OR REPLACE FUNCTION", who="who, which bins and warehouses", warehouses=True,
+    grouped=", from_warehouse_id, to_warehouse_id FROM new_movements\n        GROUP BY 1, 2, 3, 4, 5")
+MOVEMENTS_REFERENCES_INSERTED_0005 = "\n" + reference_checks.movements_references_inserted(
+    create="CREATE OR REPLACE FUNCTION", who="who, which bins and warehouses", warehouses=False,
+    grouped=" FROM new_movements GROUP BY 1, 2, 3")
 
 
 def _new_movement_columns() -> list[sa.Column]:
@@ -130,9 +82,7 @@ def upgrade():
     if dialect == "postgresql":
         op.execute(MOVEMENTS_REFERENCES_INSERTED)
         for column, _name in WAREHOUSE_KEYS:
-            op.execute(
-                f"CREATE TRIGGER warehouses_not_orphaning_movements_{column} AFTER DELETE OR UPDATE OF id "
-                f"ON warehouses FOR EACH ROW EXECUTE FUNCTION portal_refuse_orphans('movements', '{column}')")
+            op.execute(reference_checks.refuse_orphans_trigger("warehouses", "movements", column))
     for statement in LEDGER_APPEND_ONLY_DDL[dialect]:
         op.execute(statement)
 
@@ -143,7 +93,7 @@ def downgrade():
         op.execute(statement)
     if dialect == "postgresql":
         for column, _name in WAREHOUSE_KEYS:
-            op.execute(f"DROP TRIGGER warehouses_not_orphaning_movements_{column} ON warehouses")
+            op.execute(reference_checks.drop_refuse_orphans_trigger("warehouses", "movements", column))
         op.execute(MOVEMENTS_REFERENCES_INSERTED_0005)
     with op.batch_alter_table("defect_reports") as batch_op:
         batch_op.drop_constraint(op.f("fk_defect_reports_undone_by_id_users"), type_="foreignkey")
