@@ -10,7 +10,6 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from ..errors import Invalid
-from ..models import utcnow
 from . import queries
 from .charts import Bar, bar_chart
 from .filters import AgingFilters, next_day_start
@@ -267,14 +266,8 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
              for row in bucket_rows],
             title="Units in stock by age",
         )
-    return Report(
-        kind="stock-aging",
-        title=TITLE,
-        filters=filters.describe(),
-        query=filters.query_args(),
-        generated_at=now or utcnow(),
-        facts=facts,
-        tables=tables,
+    return Report.of(
+        "stock-aging", TITLE, filters, now, facts, tables,
         charts=charts,
         notes=[
             "Age counts whole days from each unit's own receipt date to the as-of date; "

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..models import DefectReason, utcnow
+from ..models import DefectReason
 from . import queries
 from .charts import Bar, Legend, bar_chart
 from .filters import DefectFilters
@@ -231,14 +231,8 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
         Fact("suppliers", "Suppliers", len(supplier_rows)),
         Fact("flagged", "Suppliers clearly above the overall rate", flagged),
     ]
-    return Report(
-        kind="defects-by-supplier",
-        title=TITLE,
-        filters=filters.describe(),
-        query=filters.query_args(),
-        generated_at=now or utcnow(),
-        facts=facts,
-        tables=tables,
+    return Report.of(
+        "defects-by-supplier", TITLE, filters, now, facts, tables,
         charts=charts,
         notes=[
             "Received: units received in the period. Defective: those of them with a defect report filed by the "
