@@ -145,6 +145,15 @@ def _list_and_detail(noun: str, key, out: type[ApiModel], look_up, *, param: str
     )(detail_view), methods=["GET"])
 
 
+def _create(noun: str, out: type[ApiModel], conflict: str, make, *, param: str = "code"):
+    """Creates the record ``make`` returns (a duplicate is a 409 saying ``conflict``) and answers 201 with it
+    and where its ``<noun>_detail`` view is."""
+    with unique_or_conflict(conflict):
+        record = make()
+    location = url_for(f"api.{noun}_detail", **{param: getattr(record, param)})
+    return created(out.model_validate(record), location)
+
+
 # --- suppliers ----------------------------------------------------------------
 
 _list_and_detail("supplier", Supplier.code, SupplierOut, catalog.supplier_by_code)
@@ -154,9 +163,8 @@ _list_and_detail("supplier", Supplier.code, SupplierOut, catalog.supplier_by_cod
 @operation(tag="catalog", summary="Create a supplier (admins only)", roles=("admin",), body=SupplierNew,
            answers={201: SupplierOut}, errors={409: "A supplier with this code already exists"})
 def supplier_create(body: SupplierNew):
-    with unique_or_conflict(f"A supplier with code {body.code.strip().upper()} already exists."):
-        supplier = catalog.create_supplier(db.session, code=body.code, name=body.name, trusted=body.trusted)
-    return created(SupplierOut.model_validate(supplier), url_for("api.supplier_detail", code=supplier.code))
+    return _create("supplier", SupplierOut, f"A supplier with code {body.code.strip().upper()} already exists.",
+                   lambda: catalog.create_supplier(db.session, code=body.code, name=body.name, trusted=body.trusted))
 
 
 # --- products -----------------------------------------------------------------
@@ -170,8 +178,9 @@ _list_and_detail("product", Product.sku, ProductOut, catalog.product_by_sku, par
            roles=("admin",), body=ProductNew, answers={201: ProductOut},
            errors={409: "A product with this SKU or GTIN already exists"})
 def product_create(body: ProductNew):
-    with unique_or_conflict(f"A product with SKU {body.sku.strip().upper()} or this GTIN already exists."):
-        product = catalog.create_product(
+    return _create(
+        "product", ProductOut, f"A product with SKU {body.sku.strip().upper()} or this GTIN already exists.",
+        lambda: catalog.create_product(
             db.session,
             sku=body.sku,
             name=body.name,
@@ -179,8 +188,9 @@ def product_create(body: ProductNew):
             unit_cost=body.unit_cost,
             shelf_life_days=body.shelf_life_days,
             gtin=(body.gtin or "").strip() or None,
-        )
-    return created(ProductOut.model_validate(product), url_for("api.product_detail", sku=product.sku))
+        ),
+        param="sku",
+    )
 
 
 # --- warehouses and their bins ------------------------------------------------
@@ -194,9 +204,8 @@ _list_and_detail("warehouse", Warehouse.code, WarehouseOut, catalog.warehouse_by
            roles=("admin",), body=WarehouseNew, answers={201: WarehouseOut},
            errors={409: "A warehouse with this code already exists"})
 def warehouse_create(body: WarehouseNew):
-    with unique_or_conflict(f"A warehouse with code {body.code.strip().upper()} already exists."):
-        warehouse = catalog.create_warehouse(db.session, code=body.code, name=body.name)
-    return created(WarehouseOut.model_validate(warehouse), url_for("api.warehouse_detail", code=warehouse.code))
+    return _create("warehouse", WarehouseOut, f"A warehouse with code {body.code.strip().upper()} already exists.",
+                   lambda: catalog.create_warehouse(db.session, code=body.code, name=body.name))
 
 
 @bp.get("/warehouses/<code>/bins")
