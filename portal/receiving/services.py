@@ -141,16 +141,8 @@ def receipt_header(
             code="invalid_receipt",
             details=problems,
         )
-    return ReceiptHeader(
-        supplier=found_supplier,
-        warehouse=found_warehouse,
-        reference=ref,
-        expected_date=when,
-        product=found_product,
-        condition=cond,
-        ownership=owner,
-        unit_cost=cost,
-    )
+    return ReceiptHeader(supplier=found_supplier, warehouse=found_warehouse, reference=ref, expected_date=when,
+                         product=found_product, condition=cond, ownership=owner, unit_cost=cost)
 
 
 #: How a header field's record is looked up, and the words its refusal names it by.
