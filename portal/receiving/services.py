@@ -203,11 +203,6 @@ class Preview:
         return len(self.checked.keys) if self.checked else 0
 
     @property
-    def error_counts(self) -> list[tuple[str, str, int]]:
-        counts = Counter(e.code for e in self.errors)
-        return [(code, lists.ERROR_LABELS.get(code, code), n) for code, n in counts.most_common()]
-
-    @property
     def error_groups(self) -> list[ErrorGroup]:
         """Errors by kind, most frequent first, with the first few rows of each."""
         groups: dict[str, ErrorGroup] = {}
