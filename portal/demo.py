@@ -25,28 +25,14 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from . import models
 from .auth.services import create_user
 from .catalog import services as catalog
 from .catalog.bin_patterns import parse_bin_pattern
 from .catalog.services import DOCK_BIN_CODE, QUARANTINE_BIN_CODE
 from .items import ledger
 from .items.ledger import IN_A_BIN, can_transition
-from .models import (
-    Bin,
-    Condition,
-    DefectReason,
-    DefectReport,
-    DefectStage,
-    ItemStatus,
-    MovementKind,
-    Ownership,
-    Product,
-    Receipt,
-    ReceiptStatus,
-    SerialItem,
-    Supplier,
-    utcnow,
-)
+from .models import Condition, DefectReason, DefectStage, ItemStatus, MovementKind, Ownership, ReceiptStatus, utcnow
 from .serials import gtin_check_digit, luhn_check_digit, serial_key
 from .warranty import warranty_ends_on
 
@@ -484,6 +470,11 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
         session.execute(insert(table), chunk)
 
 
+def _ids_by(session: Session, key, where) -> dict:
+    """{key: id} of the rows (of ``key``'s table) that ``where`` picks: one query for rows just inserted."""
+    return dict(session.execute(select(key, key.class_.id).where(where)).all())
+
+
 def seed_demo(session: Session, *, seed: int = 42) -> str:
     """Load the demo warehouse into an empty database. Never commits."""
     started = time.perf_counter()
@@ -492,29 +483,26 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
     plan = plan_demo(seed=seed)
 
     opened = plan.now - timedelta(days=HISTORY_DAYS + 30)
-    _insert(session, Supplier, [{"code": c, "name": n, "trusted": t, "active": True, "created_at": opened}
-                                for c, n, t, *_ in SUPPLIERS])
-    supplier_ids = dict(session.execute(
-        select(Supplier.code, Supplier.id).where(Supplier.code.in_([s[0] for s in SUPPLIERS]))
-    ).all())
-    _insert(session, Product, [
+    _insert(session, models.Supplier, [{"code": c, "name": n, "trusted": t, "active": True, "created_at": opened}
+                                       for c, n, t, *_ in SUPPLIERS])
+    supplier_ids = _ids_by(session, models.Supplier.code, models.Supplier.code.in_([s[0] for s in SUPPLIERS]))
+    _insert(session, models.Product, [
         {"sku": sku, "name": name, "gtin": plan.gtins[sku], "warranty_months": warranty,
          "shelf_life_days": shelf_life, "unit_cost": Decimal(cost), "active": True, "created_at": opened}
         for sku, name, _cat, warranty, shelf_life, cost, _style, _prefix in PRODUCTS
     ])
-    product_ids = dict(session.execute(
-        select(Product.sku, Product.id).where(Product.sku.in_([p[0] for p in PRODUCTS]))
-    ).all())
+    product_ids = _ids_by(session, models.Product.sku, models.Product.sku.in_([p[0] for p in PRODUCTS]))
     warehouse_ids: dict[str, int] = {}
     for code, name, (segments, separator), _share in WAREHOUSES:
         warehouse = catalog.create_warehouse(session, code=code, name=name)
         catalog.create_bins(session, warehouse=warehouse, codes=parse_bin_pattern(segments, separator).codes())
         warehouse_ids[code] = warehouse.id
+    bins = models.Bin
     bin_ids = {(w, c): i for i, w, c in session.execute(
-        select(Bin.id, Bin.warehouse_id, Bin.code).where(Bin.warehouse_id.in_(warehouse_ids.values()))
+        select(bins.id, bins.warehouse_id, bins.code).where(bins.warehouse_id.in_(warehouse_ids.values()))
     )}
 
-    _insert(session, Receipt, [
+    _insert(session, models.Receipt, [
         {"supplier_id": supplier_ids[r["supplier"]], "warehouse_id": warehouse_ids[r["warehouse"]],
          "reference": r["reference"], "expected_date": r["expected_date"], "status": str(r["status"]),
          "created_by_id": users["receiver"], "created_at": r["created_at"], "closed_at": r["closed_at"],
@@ -522,15 +510,13 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
         for r in plan.receipts
     ])
     # the demo receiver created every demo receipt, and references are unique among them
-    by_reference = dict(session.execute(
-        select(Receipt.reference, Receipt.id).where(Receipt.created_by_id == users["receiver"])
-    ).all())
+    by_reference = _ids_by(session, models.Receipt.reference, models.Receipt.created_by_id == users["receiver"])
     receipt_ids = [by_reference[r["reference"]] for r in plan.receipts]
 
     def bin_id(warehouse: str, code: str | None) -> int | None:
         return bin_ids[(warehouse_ids[warehouse], code)] if code else None
 
-    _insert(session, SerialItem, [
+    _insert(session, models.SerialItem, [
         {"serial": i.serial, "serial_key": serial_key(i.serial), "product_id": product_ids[i.sku],
          "supplier_id": supplier_ids[i.supplier], "receipt_id": receipt_ids[i.receipt],
          "warehouse_id": warehouse_ids[i.warehouse], "bin_id": bin_id(i.warehouse, i.bin),
@@ -539,9 +525,7 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
          "order_ref": i.order_ref, "warranty_ends_on": i.warranty_ends_on, "created_at": i.movements[0]["at"]}
         for i in plan.items
     ])
-    by_key = dict(session.execute(
-        select(SerialItem.serial_key, SerialItem.id).where(SerialItem.receipt_id.in_(receipt_ids))
-    ).all())
+    by_key = _ids_by(session, models.SerialItem.serial_key, models.SerialItem.receipt_id.in_(receipt_ids))
     item_ids = [by_key[serial_key(i.serial)] for i in plan.items]
 
     movements = [
@@ -559,7 +543,7 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
         for item, item_id in zip(plan.items, item_ids, strict=True)
         for d in item.defects
     ]
-    _insert(session, DefectReport, defects)
+    _insert(session, models.DefectReport, defects)
 
     by_status: dict[str, int] = {}
     for item in plan.items:

@@ -112,68 +112,65 @@ def listed(model, rows_and_next: tuple[list, str | None], as_model=None):
     return answer(Page[model](items=[as_model(row) for row in rows], next_after=next_after))
 
 
-# --- look-ups -----------------------------------------------------------------
+# --- look-ups and lists -------------------------------------------------------
 
 
-def _supplier(code: str) -> Supplier:
-    supplier = catalog.supplier_by_code(db.session, code)
-    if supplier is None:
-        raise NotFound(f"No supplier has the code {code.strip().upper()}.")
-    return supplier
-
-
-def _product(sku: str) -> Product:
-    product = catalog.product_by_sku(db.session, sku)
-    if product is None:
-        raise NotFound(f"No product has the SKU {sku.strip().upper()}.")
-    return product
+def _found(look_up, noun: str, word: str, code: str):
+    record = look_up(db.session, code)
+    if record is None:
+        raise NotFound(f"No {noun} has the {word} {code.strip().upper()}.")
+    return record
 
 
 def _warehouse(code: str) -> Warehouse:
-    warehouse = catalog.warehouse_by_code(db.session, code)
-    if warehouse is None:
-        raise NotFound(f"No warehouse has the code {code.strip().upper()}.")
-    return warehouse
+    return _found(catalog.warehouse_by_code, "warehouse", "code", code)
+
+
+def _list_and_detail(noun: str, key, out: type[ApiModel], look_up, *, param: str = "code") -> None:
+    """GET /<noun>s, paged and ordered by ``key`` (endpoint ``<noun>s_list``), and GET /<noun>s/<param>,
+    the one ``look_up`` finds by it (endpoint ``<noun>_detail``)."""
+    word = "SKU" if param == "sku" else "code"
+
+    def list_view(query: PageQuery):
+        return listed(out, page_of(db.session, select(key.class_), key, query))
+
+    def detail_view(**path: str):
+        return answer(out.model_validate(_found(look_up, noun, word, path[param])))
+
+    bp.add_url_rule(f"/{noun}s", f"{noun}s_list", operation(
+        tag="catalog", summary=f"List {noun}s, ordered by {word}", query=PageQuery, answers={200: Page[out]},
+    )(list_view), methods=["GET"])
+    bp.add_url_rule(f"/{noun}s/<{param}>", f"{noun}_detail", operation(
+        tag="catalog", summary=f"One {noun}", answers={200: out},
+    )(detail_view), methods=["GET"])
+
+
+def _create(noun: str, out: type[ApiModel], conflict: str, make, *, param: str = "code"):
+    """Creates the record ``make`` returns (a duplicate is a 409 saying ``conflict``) and answers 201 with it
+    and where its ``<noun>_detail`` view is."""
+    with unique_or_conflict(conflict):
+        record = make()
+    location = url_for(f"api.{noun}_detail", **{param: getattr(record, param)})
+    return created(out.model_validate(record), location)
 
 
 # --- suppliers ----------------------------------------------------------------
 
-@bp.get("/suppliers")
-@operation(tag="catalog", summary="List suppliers, ordered by code", query=PageQuery,
-           answers={200: Page[SupplierOut]})
-def suppliers_list(query: PageQuery):
-    return listed(SupplierOut, page_of(db.session, select(Supplier), Supplier.code, query))
-
-
-@bp.get("/suppliers/<code>")
-@operation(tag="catalog", summary="One supplier", answers={200: SupplierOut})
-def supplier_detail(code: str):
-    return answer(SupplierOut.model_validate(_supplier(code)))
+_list_and_detail("supplier", Supplier.code, SupplierOut, catalog.supplier_by_code)
 
 
 @bp.post("/suppliers")
 @operation(tag="catalog", summary="Create a supplier (admins only)", roles=("admin",), body=SupplierNew,
            answers={201: SupplierOut}, errors={409: "A supplier with this code already exists"})
 def supplier_create(body: SupplierNew):
-    with unique_or_conflict(f"A supplier with code {body.code.strip().upper()} already exists."):
-        supplier = catalog.create_supplier(db.session, code=body.code, name=body.name, trusted=body.trusted)
-    return created(SupplierOut.model_validate(supplier), url_for("api.supplier_detail", code=supplier.code))
+    return _create("supplier", SupplierOut, f"A supplier with code {body.code.strip().upper()} already exists.",
+                   lambda: catalog.create_supplier(db.session, code=body.code, name=body.name, trusted=body.trusted))
 
 
 # --- products -----------------------------------------------------------------
 
 
-@bp.get("/products")
-@operation(tag="catalog", summary="List products, ordered by SKU", query=PageQuery,
-           answers={200: Page[ProductOut]})
-def products_list(query: PageQuery):
-    return listed(ProductOut, page_of(db.session, select(Product), Product.sku, query))
-
-
-@bp.get("/products/<sku>")
-@operation(tag="catalog", summary="One product", answers={200: ProductOut})
-def product_detail(sku: str):
-    return answer(ProductOut.model_validate(_product(sku)))
+_list_and_detail("product", Product.sku, ProductOut, catalog.product_by_sku, param="sku")
 
 
 @bp.post("/products")
@@ -181,8 +178,9 @@ def product_detail(sku: str):
            roles=("admin",), body=ProductNew, answers={201: ProductOut},
            errors={409: "A product with this SKU or GTIN already exists"})
 def product_create(body: ProductNew):
-    with unique_or_conflict(f"A product with SKU {body.sku.strip().upper()} or this GTIN already exists."):
-        product = catalog.create_product(
+    return _create(
+        "product", ProductOut, f"A product with SKU {body.sku.strip().upper()} or this GTIN already exists.",
+        lambda: catalog.create_product(
             db.session,
             sku=body.sku,
             name=body.name,
@@ -190,24 +188,15 @@ def product_create(body: ProductNew):
             unit_cost=body.unit_cost,
             shelf_life_days=body.shelf_life_days,
             gtin=(body.gtin or "").strip() or None,
-        )
-    return created(ProductOut.model_validate(product), url_for("api.product_detail", sku=product.sku))
+        ),
+        param="sku",
+    )
 
 
 # --- warehouses and their bins ------------------------------------------------
 
 
-@bp.get("/warehouses")
-@operation(tag="catalog", summary="List warehouses, ordered by code", query=PageQuery,
-           answers={200: Page[WarehouseOut]})
-def warehouses_list(query: PageQuery):
-    return listed(WarehouseOut, page_of(db.session, select(Warehouse), Warehouse.code, query))
-
-
-@bp.get("/warehouses/<code>")
-@operation(tag="catalog", summary="One warehouse", answers={200: WarehouseOut})
-def warehouse_detail(code: str):
-    return answer(WarehouseOut.model_validate(_warehouse(code)))
+_list_and_detail("warehouse", Warehouse.code, WarehouseOut, catalog.warehouse_by_code)
 
 
 @bp.post("/warehouses")
@@ -215,9 +204,8 @@ def warehouse_detail(code: str):
            roles=("admin",), body=WarehouseNew, answers={201: WarehouseOut},
            errors={409: "A warehouse with this code already exists"})
 def warehouse_create(body: WarehouseNew):
-    with unique_or_conflict(f"A warehouse with code {body.code.strip().upper()} already exists."):
-        warehouse = catalog.create_warehouse(db.session, code=body.code, name=body.name)
-    return created(WarehouseOut.model_validate(warehouse), url_for("api.warehouse_detail", code=warehouse.code))
+    return _create("warehouse", WarehouseOut, f"A warehouse with code {body.code.strip().upper()} already exists.",
+                   lambda: catalog.create_warehouse(db.session, code=body.code, name=body.name))
 
 
 @bp.get("/warehouses/<code>/bins")

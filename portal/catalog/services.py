@@ -291,29 +291,13 @@ def create_product(
     return product
 
 
-def update_product(
-    session: Session,
-    *,
-    product: Product,
-    sku=KEEP,
-    name=KEEP,
-    warranty_months=KEEP,
-    unit_cost=KEEP,
-    shelf_life_days=KEEP,
-    gtin=KEEP,
-    active=KEEP,
-) -> Product:
-    values = _product_values(
-        session,
-        sku=_given(sku, product.sku),
-        name=_given(name, product.name),
-        warranty_months=_given(warranty_months, product.warranty_months),
-        unit_cost=_given(unit_cost, product.unit_cost),
-        shelf_life_days=_given(shelf_life_days, product.shelf_life_days),
-        gtin=_given(gtin, product.gtin),
-        active=_given(active, product.active),
-        own_id=product.id,
-    )
+def update_product(session: Session, *, product: Product, sku=KEEP, name=KEEP, warranty_months=KEEP,
+                   unit_cost=KEEP, shelf_life_days=KEEP, gtin=KEEP, active=KEEP) -> Product:
+    """Change the fields given (the others, KEEP, stay as they are), checked as on creation."""
+    changes = {"sku": sku, "name": name, "warranty_months": warranty_months, "unit_cost": unit_cost,
+               "shelf_life_days": shelf_life_days, "gtin": gtin, "active": active}
+    values = _product_values(session, own_id=product.id,
+                             **{key: _given(value, getattr(product, key)) for key, value in changes.items()})
     for key, value in values.items():
         setattr(product, key, value)
     _flush(session, "product")

@@ -8,16 +8,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import (
-    ItemStatus,
-    Ownership,
-    Product,
-    Receipt,
-    ReceiptStatus,
-    SerialItem,
-    Supplier,
-    Warehouse,
-)
+from ..models import ItemStatus, Ownership, Product, Receipt, ReceiptStatus, SerialItem, Supplier, Warehouse
 from ..receiving.models import UnexpectedItem
 
 #: The order a manager reads statuses in: what we hold first, what left us last.

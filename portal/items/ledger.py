@@ -152,21 +152,10 @@ def _append(
     return movement
 
 
-def transition(
-    session: Session,
-    item: SerialItem,
-    *,
-    to_status: str,
-    kind: str,
-    actor: User | None,
-    to_bin: Bin | None = None,
-    to_warehouse: Warehouse | None = None,
-    to_condition: str | None = None,
-    to_ownership: str | None = None,
-    note: str | None = None,
-    client_scan_id: str | None = None,
-    at: datetime | None = None,
-) -> Movement:
+def transition(session: Session, item: SerialItem, *, to_status: str, kind: str, actor: User | None,
+               to_bin: Bin | None = None, to_warehouse: Warehouse | None = None, to_condition: str | None = None,
+               to_ownership: str | None = None, note: str | None = None, client_scan_id: str | None = None,
+               at: datetime | None = None) -> Movement:
     """Change one item's status (and bin) and append its movement.
 
     ``to_bin`` is where the item ends up (its warehouse becomes the item's);
@@ -199,10 +188,15 @@ def _checked(values: type, value: str | None) -> str | None:
         raise Invalid(f"{value!r} is not one of: {allowed}.", code=f"unknown_{values.__name__.lower()}") from None
 
 
-def _change_in_place(session: Session, item: SerialItem, *, attribute: str, values: type, value: str,
-                     kind: str, actor: User | None, note: str | None, client_scan_id: str | None,
-                     at: datetime | None) -> Movement:
+#: What a change in place changes: the item's attribute, its allowed values, the movement's kind.
+_IN_PLACE = {"condition": (Condition, MovementKind.CONDITION_CHANGED),
+             "ownership": (Ownership, MovementKind.OWNERSHIP_CHANGED)}
+
+
+def _change_in_place(session: Session, item: SerialItem, attribute: str, value: str, actor: User | None,
+                     note: str | None, client_scan_id: str | None, at: datetime | None) -> Movement:
     """A change of condition or ownership: status and bin stay as they are."""
+    values, kind = _IN_PLACE[attribute]
     wanted = _checked(values, value)
     if wanted == getattr(item, attribute):
         raise Conflict(f"{item.serial} is already {wanted}.", code=f"{attribute}_unchanged")
@@ -216,18 +210,14 @@ def change_condition(session: Session, item: SerialItem, *, condition: str, acto
                      note: str | None = None, client_scan_id: str | None = None,
                      at: datetime | None = None) -> Movement:
     """Regular, sample, damaged or refurbished (one movement, from and to)."""
-    return _change_in_place(session, item, attribute="condition", values=Condition, value=condition,
-                            kind=MovementKind.CONDITION_CHANGED, actor=actor, note=note,
-                            client_scan_id=client_scan_id, at=at)
+    return _change_in_place(session, item, "condition", condition, actor, note, client_scan_id, at)
 
 
 def change_ownership(session: Session, item: SerialItem, *, ownership: str, actor: User | None,
                      note: str | None = None, client_scan_id: str | None = None,
                      at: datetime | None = None) -> Movement:
     """Owned or on consignment (a consignment unit bought out): one movement, from and to."""
-    return _change_in_place(session, item, attribute="ownership", values=Ownership, value=ownership,
-                            kind=MovementKind.OWNERSHIP_CHANGED, actor=actor, note=note,
-                            client_scan_id=client_scan_id, at=at)
+    return _change_in_place(session, item, "ownership", ownership, actor, note, client_scan_id, at)
 
 
 def latest_movement(session: Session, item_id: int) -> Movement | None:

@@ -266,20 +266,23 @@ def _live_response(receipt_id: int, message: str):
                                 message=message, trigger="receipt:changed", **_receipt_context(found))
 
 
+def _receipt_action(receipt_id: int, action, message: str):
+    """Runs ``action`` (a service taking the receipt and the actor, answering a number of items) on the
+    receipt, commits, and answers the live part with ``message`` ("{items}": that number, in words)."""
+    found = services.get_receipt(db.session, receipt_id)
+    n = action(db.session, receipt=found, actor=current_user)
+    db.session.commit()
+    return _live_response(receipt_id, message.format(items=f"{n} item{'s' if n != 1 else ''}"))
+
+
 @bp.route("/receipts/<int:receipt_id>/receive-all", methods=["POST"])
 def receive_all(receipt_id: int):
-    found = services.get_receipt(db.session, receipt_id)
-    n = services.receive_all_at_dock(db.session, receipt=found, actor=current_user)
-    db.session.commit()
-    return _live_response(receipt_id, f"{n} item{'s' if n != 1 else ''} received into the dock bin.")
+    return _receipt_action(receipt_id, services.receive_all_at_dock, "{items} received into the dock bin.")
 
 
 @bp.route("/receipts/<int:receipt_id>/close", methods=["POST"])
 def close(receipt_id: int):
-    found = services.get_receipt(db.session, receipt_id)
-    n = services.close_receipt(db.session, receipt=found, actor=current_user)
-    db.session.commit()
-    return _live_response(receipt_id, f"Receipt closed; {n} item{'s' if n != 1 else ''} marked missing.")
+    return _receipt_action(receipt_id, services.close_receipt, "Receipt closed; {items} marked missing.")
 
 
 @bp.route("/receipts/<int:receipt_id>/unexpected", methods=["POST"])

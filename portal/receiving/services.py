@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..catalog import queries as catalog_queries
 from ..catalog.services import parse_money, special_bin
 from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..extensions import sqlite_pragma
@@ -105,31 +106,15 @@ def receipt_header(
     """Check the header fields (codes, as typed or chosen). Raises Invalid whose
     ``details`` maps each bad field to its message."""
     problems: dict[str, str] = {}
-    found_supplier = found_warehouse = found_product = None
-    code = (supplier or "").strip().upper()
-    if not code:
-        problems["supplier"] = "Choose the supplier."
-    else:
-        found_supplier = session.scalar(select(Supplier).where(Supplier.code == code))
-        if found_supplier is None or not found_supplier.active:
-            problems["supplier"] = f"No active supplier has the code {code[:40]}."
-    code = (warehouse or "").strip().upper()
-    if not code:
-        problems["warehouse"] = "Choose the destination warehouse."
-    else:
-        found_warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
-        if found_warehouse is None or not found_warehouse.active:
-            problems["warehouse"] = f"No active warehouse has the code {code[:40]}."
+    found_supplier = _active_record(session, problems, "supplier", supplier, missing="Choose the supplier.")
+    found_warehouse = _active_record(session, problems, "warehouse", warehouse,
+                                     missing="Choose the destination warehouse.")
     ref = (reference or "").strip()
     if not ref:
         problems["reference"] = "Give the PO, ASN or invoice number."
     elif len(ref) > 100:
         problems["reference"] = "The reference has at most 100 characters."
-    sku = (product or "").strip().upper()
-    if sku:
-        found_product = session.scalar(select(Product).where(Product.sku == sku))
-        if found_product is None or not found_product.active:
-            problems["product"] = f"No active product has the SKU {sku[:64]}."
+    found_product = _active_record(session, problems, "product", product)
     cond = (condition or Condition.REGULAR.value).strip().lower()
     if cond not in {c.value for c in Condition}:
         problems["condition"] = "Choose a condition from the list."
@@ -156,16 +141,33 @@ def receipt_header(
             code="invalid_receipt",
             details=problems,
         )
-    return ReceiptHeader(
-        supplier=found_supplier,
-        warehouse=found_warehouse,
-        reference=ref,
-        expected_date=when,
-        product=found_product,
-        condition=cond,
-        ownership=owner,
-        unit_cost=cost,
-    )
+    return ReceiptHeader(supplier=found_supplier, warehouse=found_warehouse, reference=ref, expected_date=when,
+                         product=found_product, condition=cond, ownership=owner, unit_cost=cost)
+
+
+#: How a header field's record is looked up, and the words its refusal names it by.
+_LOOK_UPS = {
+    "supplier": (catalog_queries.supplier_by_code, "code", 40),
+    "warehouse": (catalog_queries.warehouse_by_code, "code", 40),
+    "product": (catalog_queries.product_by_sku, "SKU", 64),
+}
+
+
+def _active_record(session: Session, problems: dict[str, str], field_name: str, typed: str | None, *,
+                   missing: str | None = None):
+    """The active supplier, warehouse or product a header field names (by code or SKU, as typed); its
+    problem goes into ``problems``: ``missing`` when the field is empty (None: it may be), else when no
+    active record has that code."""
+    look_up, word, shown = _LOOK_UPS[field_name]
+    code = (typed or "").strip().upper()
+    if not code:
+        if missing:
+            problems[field_name] = missing
+        return None
+    found = look_up(session, code)
+    if found is None or not found.active:
+        problems[field_name] = f"No active {field_name} has the {word} {code[:shown]}."
+    return found
 
 
 # --- reading and checking a list ------------------------------------------------
@@ -199,11 +201,6 @@ class Preview:
     @property
     def valid(self) -> int:
         return len(self.checked.keys) if self.checked else 0
-
-    @property
-    def error_counts(self) -> list[tuple[str, str, int]]:
-        counts = Counter(e.code for e in self.errors)
-        return [(code, lists.ERROR_LABELS.get(code, code), n) for code, n in counts.most_common()]
 
     @property
     def error_groups(self) -> list[ErrorGroup]:
@@ -629,18 +626,9 @@ def serialise_receiving(session: Session) -> None:
         session.execute(text("UPDATE receipts SET status = status WHERE 1 = 0"))
 
 
-def import_list(
-    session: Session,
-    *,
-    header: ReceiptHeader,
-    content: bytes,
-    file_name: str,
-    actor: User | None,
-    sheet: str | None = None,
-    mapping: dict | None = None,
-    skip_invalid: bool = False,
-    expected_invalid: int | None = None,
-) -> tuple[Receipt, Preview]:
+def import_list(session: Session, *, header: ReceiptHeader, content: bytes, file_name: str, actor: User | None,
+                sheet: str | None = None, mapping: dict | None = None, skip_invalid: bool = False,
+                expected_invalid: int | None = None) -> tuple[Receipt, Preview]:
     """Commit a supplier list: the receipt and every item as expected, one
     'listed' movement each, all in the caller's transaction, or nothing.
 
@@ -1110,7 +1098,7 @@ def add_unexpected(session: Session, *, receipt: Receipt, serial: str, product_s
         raise Conflict(f"{stored} is already in the system: {where}, status {status.replace('_', ' ')}.",
                        code="already_in_system")
     sku = (product_sku or "").strip().upper()
-    product = session.scalar(select(Product).where(Product.sku == sku)) if sku else None
+    product = catalog_queries.product_by_sku(session, sku) if sku else None
     if product is None or not product.active:
         raise Invalid("Choose the product of this item." if not sku else f"No active product has the SKU {sku[:64]}.",
                       code="unknown_sku")

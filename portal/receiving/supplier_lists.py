@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ..serials import (
-    BAD_INNER_CHARACTERS,
     EDGE_CHARACTERS,
     MAX_SERIAL_LENGTH,
     PLAIN_SERIAL,
     clean_edges,
+    has_bad_characters,
     imei_is_valid,
 )
 
@@ -162,7 +162,6 @@ PLACEHOLDERS = frozenset(
      "unknown", "x", "0", "no serial", "noserial", "missing", "nan"}
 )
 #: The serial rules (edge characters, length, allowed characters, Luhn) are portal.serials'.
-_INNER_BAD = BAD_INNER_CHARACTERS
 _PLAIN_SERIAL = PLAIN_SERIAL
 _INVALID_COST = object()
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
@@ -1153,7 +1152,7 @@ def check_serial(serial: str, kind: str = "any") -> tuple[str, str] | None:
         return "excel_mangled", (
             "This serial ends in “.0”: Excel has treated it as a number; "
             "format the column as Text in Excel and export again.")
-    if _INNER_BAD.search(serial):
+    if has_bad_characters(serial):
         return "bad_characters", "The serial has whitespace or control characters inside it."
     if len(serial) > MAX_SERIAL_LENGTH:
         return "too_long", f"The serial is {len(serial)} characters long; at most {MAX_SERIAL_LENGTH} are allowed."

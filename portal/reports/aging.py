@@ -10,7 +10,6 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from ..errors import Invalid
-from ..models import utcnow
 from . import queries
 from .charts import Bar, bar_chart
 from .filters import AgingFilters, next_day_start
@@ -23,6 +22,12 @@ OLDEST_LIMIT = 50
 EXPIRY_LIMIT = 100
 EXPIRY_SHOWN = 15
 FIFO_SHOWN = 10
+NOTES = [
+    "Age counts whole days from each unit's own receipt date to the as-of date; "
+    "value at cost uses the unit's own cost, else its product's.",
+    "FIFO: a shipped unit counts as oldest-first when no unit of its SKU received earlier was in stock "
+    "in the same warehouse when it shipped.",
+]
 
 
 def check_buckets(buckets) -> list[int]:
@@ -267,20 +272,5 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
              for row in bucket_rows],
             title="Units in stock by age",
         )
-    return Report(
-        kind="stock-aging",
-        title=TITLE,
-        filters=filters.describe(),
-        query=filters.query_args(),
-        generated_at=now or utcnow(),
-        facts=facts,
-        tables=tables,
-        charts=charts,
-        notes=[
-            "Age counts whole days from each unit's own receipt date to the as-of date; "
-            "value at cost uses the unit's own cost, else its product's.",
-            "FIFO: a shipped unit counts as oldest-first when no unit of its SKU received earlier was in stock "
-            "in the same warehouse when it shipped.",
-        ],
-        empty=total_units == 0 and fifo_shipped == 0,
-    )
+    return Report.of("stock-aging", TITLE, filters, now, facts, tables, charts=charts, notes=list(NOTES),
+                     empty=total_units == 0 and fifo_shipped == 0)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..models import DefectReason, utcnow
+from ..models import DefectReason
 from . import queries
 from .charts import Bar, Legend, bar_chart
 from .filters import DefectFilters
@@ -30,6 +30,11 @@ SUPPLIER_LIMIT = 30
 PRODUCT_LIMIT = 15
 CHART_SUPPLIERS = 20
 FLAG = "above overall"
+NOTES = [
+    "Received: units received in the period. Defective: those of them with a defect report filed by the "
+    "period's end. Rates are defective / received; the interval is the 95 % Wilson score interval.",
+    f"Flagged ({FLAG}): the interval's lower bound is above the overall rate.",
+]
 
 
 def wilson_interval(defective: int, received: int, z: float = Z95) -> tuple[float, float] | None:
@@ -231,19 +236,5 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
         Fact("suppliers", "Suppliers", len(supplier_rows)),
         Fact("flagged", "Suppliers clearly above the overall rate", flagged),
     ]
-    return Report(
-        kind="defects-by-supplier",
-        title=TITLE,
-        filters=filters.describe(),
-        query=filters.query_args(),
-        generated_at=now or utcnow(),
-        facts=facts,
-        tables=tables,
-        charts=charts,
-        notes=[
-            "Received: units received in the period. Defective: those of them with a defect report filed by the "
-            "period's end. Rates are defective / received; the interval is the 95 % Wilson score interval.",
-            f"Flagged ({FLAG}): the interval's lower bound is above the overall rate.",
-        ],
-        empty=received == 0,
-    )
+    return Report.of("defects-by-supplier", TITLE, filters, now, facts, tables, charts=charts, notes=list(NOTES),
+                     empty=received == 0)

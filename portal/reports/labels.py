@@ -25,7 +25,6 @@ from .pdf import render_pdf
 MAX_LABELS = 480  # 20 sheets of 24: one print run stays quick to render
 QUIET_ZONE_MM = 1.5  # inside the symbol; the label's own padding adds 3 mm of white beyond it
 MAX_MODULE_MM = 0.381
-MIN_MODULE_MM = 0.17  # narrower bars than this are hard for handheld scanners
 #: a printer dot at 200 dpi: bars a whole number of dots wide print (and decode) crisply
 #: at 200, 300 and 600 dpi alike when the number is even
 DOT_MM = 25.4 / 200

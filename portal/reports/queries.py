@@ -152,19 +152,26 @@ def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list
     received_at = plain(item.received_at)
     # one upper bound: given two, SQLite may take the wider one for the index range and filter by the other
     stmt = stmt.where(received_at.is_not(None), received_at < min(end, received_before or end))
+    if product_ids is not None:
+        stmt = stmt.where(item.product_id.in_(sorted(int(i) for i in product_ids)))
+    return _where_aging_filters(stmt, filters, warehouse_column).subquery("stock")
+
+
+def _where_aging_filters(stmt, filters: AgingFilters, warehouse_column):
+    """``stmt`` (which reads SerialItem) narrowed to the filters' warehouse (as
+    ``warehouse_column`` tells it), supplier, product, condition and ownership."""
+    item = SerialItem
     if filters.warehouse:
         stmt = stmt.where(warehouse_column == filters.warehouse.id)
     if filters.supplier:
         stmt = stmt.where(item.supplier_id == filters.supplier.id)
     if filters.product:
         stmt = stmt.where(item.product_id == filters.product.id)
-    if product_ids is not None:
-        stmt = stmt.where(item.product_id.in_(sorted(int(i) for i in product_ids)))
     if filters.condition:
         stmt = stmt.where(item.condition == filters.condition)
     if filters.ownership:
         stmt = stmt.where(item.ownership == filters.ownership)
-    return stmt.subquery("stock")
+    return stmt
 
 
 def _shelf_lives(session: Session) -> dict[int, list[int]]:
@@ -472,17 +479,7 @@ def fifo_shipments(session: Session, filters: AgingFilters) -> pd.DataFrame:
         .outerjoin(from_bin, from_bin.id == Movement.from_bin_id)
         .where(Movement.kind == MovementKind.SHIPPED.value, Movement.at >= start, Movement.at < end)
     )
-    if filters.warehouse:
-        shipped = shipped.where(shipped_wh == filters.warehouse.id)
-    if filters.supplier:
-        shipped = shipped.where(item.supplier_id == filters.supplier.id)
-    if filters.product:
-        shipped = shipped.where(item.product_id == filters.product.id)
-    if filters.condition:
-        shipped = shipped.where(item.condition == filters.condition)
-    if filters.ownership:
-        shipped = shipped.where(item.ownership == filters.ownership)
-    shipped = shipped.cte("shipped")
+    shipped = _where_aging_filters(shipped, filters, shipped_wh).cte("shipped")
 
     left_item = aliased(SerialItem)
     left_bin = aliased(Bin)

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from ..models import utcnow
+
 #: How a column's values are shown: text, int, money, days, pct (a share 0..1,
 #: printed with the denominator column named by ``of``), interval (a pair of
 #: shares), ppm, date, flag, expiry (whole days to an expiry date: negative
@@ -91,6 +93,13 @@ class Report:
     notes: list[str] = field(default_factory=list)
     empty: bool = False
     currency: str = ""  # what money columns and facts are in (the CURRENCY setting)
+
+    @classmethod
+    def of(cls, kind: str, title: str, filters, now: datetime | None, facts: list[Fact], tables: dict[str, Table],
+           **rest) -> Report:
+        """A report on ``filters`` (their description and query string), generated ``now`` (else at once)."""
+        return cls(kind=kind, title=title, filters=filters.describe(), query=filters.query_args(),
+                   generated_at=now or utcnow(), facts=facts, tables=tables, **rest)
 
     @property
     def slug(self) -> str:

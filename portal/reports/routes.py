@@ -98,24 +98,16 @@ def index():
     return render_template("reports/index.html", sheets=SHEETS)
 
 
-@bp.route("/stock-aging")
-def stock_aging():
-    return _preview("stock-aging", "reports/stock_aging.html", "reports.stock_aging_download")
+def _report_pages(kind: str) -> None:
+    """A report's preview page ``/<kind>`` (endpoint and template named after the kind with underscores)
+    and its downloads ``/<kind>.<fmt>`` (endpoint ``<name>_download``)."""
+    name = kind.replace("-", "_")
+    bp.add_url_rule(f"/{kind}", name, lambda: _preview(kind, f"reports/{name}.html", f"reports.{name}_download"))
+    bp.add_url_rule(f"/{kind}.<fmt>", f"{name}_download", lambda fmt: _download(kind, fmt))
 
 
-@bp.route("/stock-aging.<fmt>")
-def stock_aging_download(fmt: str):
-    return _download("stock-aging", fmt)
-
-
-@bp.route("/defects-by-supplier")
-def defects_by_supplier():
-    return _preview("defects-by-supplier", "reports/defects_by_supplier.html", "reports.defects_by_supplier_download")
-
-
-@bp.route("/defects-by-supplier.<fmt>")
-def defects_by_supplier_download(fmt: str):
-    return _download("defects-by-supplier", fmt)
+_report_pages("stock-aging")
+_report_pages("defects-by-supplier")
 
 
 # --- labels -------------------------------------------------------------------

@@ -18,7 +18,6 @@ from .defects import defects_by_supplier_report
 from .filters import parse_aging_filters, parse_defect_filters
 from .results import Report
 
-REPORT_KINDS = ("stock-aging", "defects-by-supplier")
 SQLITE_SORT_THREADS = 2
 
 

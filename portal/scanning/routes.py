@@ -102,49 +102,39 @@ def task(task: str):
     )
 
 
+def _commit_form(form_class, record):
+    """Reads the posted scan form, commits what ``record(form, scan_id)`` returns as the scan's answer and
+    renders its row."""
+    _test_delay()
+    form = form_class().checked()
+    scan_id = form.client_scan_id.data
+    return _row(commit_scan(lambda: record(form, scan_id), client_scan_id=scan_id, actor=current_user))
+
+
 @bp.route("/<task>/scans", methods=["POST"])
 def scan(task: str):
     name = task_name(task)
-    _test_delay()
-    form = ScanForm().checked()
-    scan_id = form.client_scan_id.data
-    answer = commit_scan(
-        lambda: services.record_scan(
-            db.session,
-            actor=current_user,
-            client_scan_id=scan_id,
-            task=name,
-            code=form.code.data or "",
-            session_key=form.session.data,
-            defect_reason=form.reason.data or None,
-            settings=settings(),
-            scanned_at=form.scanned_at.data or None,
-            confirm_order=bool(form.confirm_order.data),
-        ),
-        client_scan_id=scan_id,
+    return _commit_form(ScanForm, lambda form, scan_id: services.record_scan(
+        db.session,
         actor=current_user,
-    )
-    return _row(answer)
+        client_scan_id=scan_id,
+        task=name,
+        code=form.code.data or "",
+        session_key=form.session.data,
+        defect_reason=form.reason.data or None,
+        settings=settings(),
+        scanned_at=form.scanned_at.data or None,
+        confirm_order=bool(form.confirm_order.data),
+    ))
 
 
 @bp.route("/<task>/undo", methods=["POST"])
 def undo(task: str):
     name = task_name(task)
-    _test_delay()
-    form = UndoForm().checked()
-    scan_id = form.client_scan_id.data
-    answer = commit_scan(
-        lambda: services.undo_scan(
-            db.session,
-            actor=current_user,
-            client_scan_id=scan_id,
-            target_scan_id=form.target.data or "",
-            page_task=name,
-        ),
-        client_scan_id=scan_id,
-        actor=current_user,
-    )
-    return _row(answer)
+    return _commit_form(UndoForm, lambda form, scan_id: services.undo_scan(
+        db.session, actor=current_user, client_scan_id=scan_id, target_scan_id=form.target.data or "",
+        page_task=name,
+    ))
 
 
 @bp.route("/<task>/context")

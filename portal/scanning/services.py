@@ -456,22 +456,10 @@ def running_count(
     return what, before or 0, bool(this_one)
 
 
-def record_scan(
-    session: Session,
-    *,
-    actor: User,
-    client_scan_id: str,
-    task: str,
-    code: str | None,
-    session_key: str | None = None,
-    warehouse_code: str | None = None,
-    bin_code: str | None = None,
-    order_ref: str | None = None,
-    defect_reason: str | None = None,
-    settings: ScanSettings | None = None,
-    scanned_at: str | datetime | None = None,
-    confirm_order: bool = False,
-) -> dict:
+def record_scan(session: Session, *, actor: User, client_scan_id: str, task: str, code: str | None,
+                session_key: str | None = None, warehouse_code: str | None = None, bin_code: str | None = None,
+                order_ref: str | None = None, defect_reason: str | None = None, settings: ScanSettings | None = None,
+                scanned_at: str | datetime | None = None, confirm_order: bool = False) -> dict:
     """Record one scan and return its answer (``result``: accepted, warning or
     refused, and a ``message`` saying why and what to do). A page passes its
     ``session_key`` (sticky bin and order live in that session); the API passes
@@ -668,8 +656,9 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: st
     return handler(scan, item)
 
 
-def _refusal_for(item: SerialItem, *, doing: str) -> str | None:
-    """Why an item in its current status cannot be put away, moved or shipped."""
+def _refusal_for(item: SerialItem, *, doing: str, unreceived: str | None) -> str | None:
+    """Why an item in its current status cannot be put away, moved or shipped
+    (an expected item too, when ``unreceived`` says what to do instead)."""
     if item.status == S.SOLD:
         sold = f" on {item.sold_at:%Y-%m-%d}" if item.sold_at else ""
         order = f" (order {item.order_ref})" if item.order_ref else ""
@@ -678,7 +667,15 @@ def _refusal_for(item: SerialItem, *, doing: str) -> str | None:
         return f"{item.serial} was returned to the supplier: it cannot be {doing}. Give it to a supervisor."
     if item.status == S.DEFECTIVE and doing != "moved":
         return f"{item.serial} is flagged defective: it cannot be {doing}. Take it to quarantine."
+    if item.status == S.EXPECTED and unreceived:
+        return f"{item.serial} has not been received yet: {unreceived}."
     return None
+
+
+def _refused(scan: _Scan, item: SerialItem, *, doing: str, unreceived: str | None = None) -> dict | None:
+    """The refused answer for an item whose status rules ``doing`` out (see :func:`_refusal_for`), else None."""
+    why = _refusal_for(item, doing=doing, unreceived=unreceived)
+    return scan.refused(why) if why else None
 
 
 def _transition(scan: _Scan, item: SerialItem, **kwargs):
@@ -688,9 +685,9 @@ def _transition(scan: _Scan, item: SerialItem, **kwargs):
 
 def _put_away(scan: _Scan, item: SerialItem) -> dict:
     target = scan.target
-    why = _refusal_for(item, doing="put away")
-    if why:
-        return scan.refused(why)
+    refused = _refused(scan, item, doing="put away")
+    if refused:
+        return refused
     if item.status == S.EXPECTED:
         _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED, to_bin=target)
         item.received_at = scan.at
@@ -722,11 +719,9 @@ def _found_or_already_there(scan: _Scan, item: SerialItem, target) -> dict | Non
 
 def _move(scan: _Scan, item: SerialItem) -> dict:
     target = scan.target
-    why = _refusal_for(item, doing="moved")
-    if why:
-        return scan.refused(why)
-    if item.status == S.EXPECTED:
-        return scan.refused(f"{item.serial} has not been received yet: use Put away to receive it.")
+    refused = _refused(scan, item, doing="moved", unreceived="use Put away to receive it")
+    if refused:
+        return refused
     answered = _found_or_already_there(scan, item, target)
     if answered:
         return answered
@@ -747,11 +742,9 @@ def _count(scan: _Scan, item: SerialItem) -> dict:
 
 
 def _ship(scan: _Scan, item: SerialItem) -> dict:
-    why = _refusal_for(item, doing="shipped")
-    if why:
-        return scan.refused(why)
-    if item.status == S.EXPECTED:
-        return scan.refused(f"{item.serial} has not been received yet: it cannot be shipped.")
+    refused = _refused(scan, item, doing="shipped", unreceived="it cannot be shipped")
+    if refused:
+        return refused
     if item.status == S.MISSING:
         return scan.refused(f"{item.serial} is marked missing: put it away first (that finds it), then ship it.")
     older = _older_unit(scan.session, item)
@@ -839,13 +832,9 @@ def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
 
 
 def _lookup(scan: _Scan, item: SerialItem) -> dict:
-    facts = [scan.facts.sku, scan.facts.product, human(item.status)]
-    if item.bin_id:
-        facts.append(f"bin {scan.facts.bin_label}")
-    if item.order_ref:
-        facts.append(f"order {item.order_ref}")
-    if item.received_at:
-        facts.append(f"received {item.received_at:%Y-%m-%d}")
+    known = (item.bin_id and f"bin {scan.facts.bin_label}", item.order_ref and f"order {item.order_ref}",
+             item.received_at and f"received {item.received_at:%Y-%m-%d}")
+    facts = [scan.facts.sku, scan.facts.product, human(item.status), *(fact for fact in known if fact)]
     return scan.answer(ACCEPTED, f"{item.serial}: " + ", ".join(facts) + ".")
 
 
