@@ -58,17 +58,23 @@ def _back() -> str:
     return url_for("admin.index")
 
 
-@bp.route("/")
-def index():
-    return render_page_or_fragment(PAGE, "admin/_sections.html", **_context())
+def _section(fragment: str):
+    """A GET view: the whole page, or (HTMX) only the section ``fragment``."""
+    return lambda: render_page_or_fragment(PAGE, fragment, **_context())
+
+
+SECTIONS = {  # endpoint: (URL, fragment)
+    "index": ("/", "admin/_sections.html"),
+    "users": ("/users", "admin/_users.html"),
+    "tokens": ("/tokens", "admin/_tokens.html"),
+    # the token form's user choices, refreshed when accounts change
+    "token_user_options": ("/tokens/users", "admin/_token_user_options.html"),
+}
+for _endpoint, (_rule, _fragment) in SECTIONS.items():
+    bp.add_url_rule(_rule, _endpoint, _section(_fragment), methods=["GET"])
 
 
 # --- users ------------------------------------------------------------------
-
-
-@bp.get("/users")
-def users():
-    return render_page_or_fragment(PAGE, "admin/_users.html", **_context())
 
 
 @bp.get("/users/check")
@@ -171,17 +177,6 @@ def lift_throttle(throttle_id: int):
 
 
 # --- API tokens ---------------------------------------------------------------
-
-
-@bp.get("/tokens")
-def tokens():
-    return render_page_or_fragment(PAGE, "admin/_tokens.html", **_context())
-
-
-@bp.get("/tokens/users")
-def token_user_options():
-    """The token form's user choices, refreshed when accounts change."""
-    return render_page_or_fragment(PAGE, "admin/_token_user_options.html", **_context())
 
 
 @bp.post("/tokens")
