@@ -147,8 +147,15 @@ def field_messages(error: DomainError) -> dict[str, str]:
     return dict(details.get("fields") or {})
 
 
+def _unique_field(session: Session, column, clean: Callable[[], Any], *, own_id: int | None, message: str):
+    """A field check: the value ``clean()`` gives, unless another row already has it
+    in ``column`` (``message``, formatted with the value, says so)."""
+    return lambda: _unique(session, column, clean(), own_id=own_id, message=message)
+
+
 def _unique(session: Session, column, value, *, own_id: int | None, message: str):
-    """``value`` unless another row already has it in ``column``."""
+    """``value`` unless another row already has it in ``column`` (``message``,
+    formatted with the value, says so)."""
     if value is None:
         return None
     model = column.class_
@@ -156,7 +163,7 @@ def _unique(session: Session, column, value, *, own_id: int | None, message: str
     if own_id is not None:
         query = query.where(model.id != own_id)
     if session.scalar(query.limit(1)) is not None:
-        raise Conflict(message, code="duplicate")
+        raise Conflict(message.format(value=value), code="duplicate")
     return value
 
 
@@ -213,16 +220,10 @@ def _own_id(record) -> int | None:
 
 
 def _supplier_values(session, *, code, name, trusted, active, own_id=None) -> dict[str, Any]:
-    def checked_code():
-        cleaned = clean_code(code, what="supplier")
-        return _unique(
-            session, Supplier.code, cleaned, own_id=own_id,
-            message=f"A supplier with code {cleaned} already exists.",
-        )
-
     return _collect(
         {
-            "code": checked_code,
+            "code": _unique_field(session, Supplier.code, lambda: clean_code(code, what="supplier"), own_id=own_id,
+                                  message="A supplier with code {value} already exists."),
             "name": lambda: clean_name(name, what="supplier"),
             "trusted": lambda: bool(trusted),
             "active": lambda: bool(active),
@@ -258,25 +259,13 @@ def check_supplier(session: Session, *, supplier: Supplier | None = None, **fiel
 def _product_values(
     session, *, sku, name, warranty_months, unit_cost, shelf_life_days, gtin, active, own_id=None
 ) -> dict[str, Any]:
-    def checked_sku():
-        cleaned = clean_code(sku, what="SKU", max_length=64)
-        return _unique(
-            session, Product.sku, cleaned, own_id=own_id,
-            message=f"A product with SKU {cleaned} already exists.",
-        )
-
-    def checked_gtin():
-        cleaned = clean_gtin(gtin)
-        return _unique(
-            session, Product.gtin, cleaned, own_id=own_id,
-            message=f"Another product already has the GTIN {cleaned}.",
-        )
-
     return _collect(
         {
-            "sku": checked_sku,
+            "sku": _unique_field(session, Product.sku, lambda: clean_code(sku, what="SKU", max_length=64),
+                                 own_id=own_id, message="A product with SKU {value} already exists."),
             "name": lambda: clean_name(name, what="product"),
-            "gtin": checked_gtin,
+            "gtin": _unique_field(session, Product.gtin, lambda: clean_gtin(gtin), own_id=own_id,
+                                  message="Another product already has the GTIN {value}."),
             "warranty_months": lambda: parse_warranty(warranty_months),
             "shelf_life_days": lambda: parse_shelf_life(shelf_life_days),
             "unit_cost": lambda: parse_money(unit_cost),
@@ -354,13 +343,6 @@ def _items_in_bins(session: Session, *conditions) -> int:
 
 
 def _warehouse_values(session, *, code, name, active, own_id=None) -> dict[str, Any]:
-    def checked_code():
-        cleaned = clean_code(code, what="warehouse")
-        return _unique(
-            session, Warehouse.code, cleaned, own_id=own_id,
-            message=f"A warehouse with code {cleaned} already exists.",
-        )
-
     def checked_active():
         if not active and own_id is not None:
             held = _items_in_bins(session, Bin.warehouse_id == own_id)
@@ -373,7 +355,8 @@ def _warehouse_values(session, *, code, name, active, own_id=None) -> dict[str, 
 
     return _collect(
         {
-            "code": checked_code,
+            "code": _unique_field(session, Warehouse.code, lambda: clean_code(code, what="warehouse"),
+                                  own_id=own_id, message="A warehouse with code {value} already exists."),
             "name": lambda: clean_name(name, what="warehouse"),
             "active": checked_active,
         }
