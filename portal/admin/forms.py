@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..auth.services import MIN_PASSWORD_LENGTH
 from ..models import Role
@@ -26,4 +26,28 @@ class TokenForm(FlaskForm):
     name = StringField(
         "What it is for",
         validators=[DataRequired("Say what the token is for, e.g. 'ERP sync'."), Length(max=100)],
+    )
+
+
+def _known_role(form, field) -> None:
+    if field.data not in {role.value for role in Role}:
+        raise ValidationError(f"Unknown role {field.data or ''!r}.")
+
+
+class RoleForm(FlaskForm):
+    """A user row's role change: the role's name, one of the roles."""
+
+    role = StringField("Role", validators=[_known_role])
+
+
+class PasswordResetForm(FlaskForm):
+    """A user row's password reset; the same length rule as the account service."""
+
+    password = PasswordField(
+        "New password",
+        validators=[
+            InputRequired("Type the new password."),
+            Length(min=MIN_PASSWORD_LENGTH,
+                   message=f"A password needs at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
     )

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from flask import request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from ..auth import queries, throttle
 from ..auth import services as accounts
 from ..auth.access import blueprint_roles
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..models import ApiToken, Role, User, utcnow
 from ..web import fragment_or_redirect, render_page_or_fragment
 from . import bp
-from .forms import NewUserForm, TokenForm
+from .forms import NewUserForm, PasswordResetForm, RoleForm, TokenForm
 
 blueprint_roles(bp, "admin")
 
@@ -57,17 +58,23 @@ def _back() -> str:
     return url_for("admin.index")
 
 
-@bp.route("/")
-def index():
-    return render_page_or_fragment(PAGE, "admin/_sections.html", **_context())
+def _section(fragment: str):
+    """A GET view: the whole page, or (HTMX) only the section ``fragment``."""
+    return lambda: render_page_or_fragment(PAGE, fragment, **_context())
+
+
+SECTIONS = {  # endpoint: (URL, fragment)
+    "index": ("/", "admin/_sections.html"),
+    "users": ("/users", "admin/_users.html"),
+    "tokens": ("/tokens", "admin/_tokens.html"),
+    # the token form's user choices, refreshed when accounts change
+    "token_user_options": ("/tokens/users", "admin/_token_user_options.html"),
+}
+for _endpoint, (_rule, _fragment) in SECTIONS.items():
+    bp.add_url_rule(_rule, _endpoint, _section(_fragment), methods=["GET"])
 
 
 # --- users ------------------------------------------------------------------
-
-
-@bp.get("/users")
-def users():
-    return render_page_or_fragment(PAGE, "admin/_users.html", **_context())
 
 
 @bp.get("/users/check")
@@ -108,15 +115,20 @@ def create_user():
     return render_page_or_fragment(PAGE, "admin/_user_form.html", 422, **_context(user_form=form))
 
 
-def _change_user(user_id: int, success: str, **changes):
-    """A row action: one service call, then the row (HTMX) or the page."""
+def _change_user(user_id: int, success: str, form: FlaskForm | None = None, **changes):
+    """A row action: the row's form (if any) checked, one service call, then
+    the row (HTMX) or the page; a refusal shows in the row."""
     try:
+        if form is not None:
+            if not form.validate():
+                raise Invalid(next(iter(form.errors.values()))[0])
+            changes = {field.name: field.data for field in form if field.name != "csrf_token"}
         user = accounts.change_user(db.session, actor=current_user._get_current_object(), user_id=user_id, **changes)
     except DomainError as refused:
         db.session.rollback()
         user = db.session.get(User, user_id)
         if user is None:
-            raise
+            raise NotFound("No such user.") from None
         return render_page_or_fragment(
             PAGE, "admin/_user_row.html", refused.status,
             **_context(u=user, row_for=user.id, row_error=refused.message),
@@ -131,7 +143,7 @@ def _change_user(user_id: int, success: str, **changes):
 
 @bp.post("/users/<int:user_id>/role")
 def change_role(user_id: int):
-    return _change_user(user_id, "{user.username} is now {user.role}.", role=request.form.get("role", ""))
+    return _change_user(user_id, "{user.username} is now {user.role}.", RoleForm())
 
 
 @bp.post("/users/<int:user_id>/disable")
@@ -146,10 +158,7 @@ def enable_user(user_id: int):
 
 @bp.post("/users/<int:user_id>/password")
 def reset_password(user_id: int):
-    return _change_user(
-        user_id, "New password set for {user.username}; tell them in person.",
-        password=request.form.get("password", ""),
-    )
+    return _change_user(user_id, "New password set for {user.username}; tell them in person.", PasswordResetForm())
 
 
 # --- held-back log-ins ------------------------------------------------------------
@@ -168,17 +177,6 @@ def lift_throttle(throttle_id: int):
 
 
 # --- API tokens ---------------------------------------------------------------
-
-
-@bp.get("/tokens")
-def tokens():
-    return render_page_or_fragment(PAGE, "admin/_tokens.html", **_context())
-
-
-@bp.get("/tokens/users")
-def token_user_options():
-    """The token form's user choices, refreshed when accounts change."""
-    return render_page_or_fragment(PAGE, "admin/_token_user_options.html", **_context())
 
 
 @bp.post("/tokens")

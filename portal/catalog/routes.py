@@ -11,6 +11,8 @@ with the form fragment.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, flash, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -92,10 +94,111 @@ def index():
     return render_template("catalog/index.html")
 
 
-# --- suppliers ---------------------------------------------------------------------
+# --- new and edit pages: one editor for suppliers, products, warehouses and bins ---
 
-SUPPLIER_FIELDS = ("code", "name", "trusted")
-SUPPLIER_FORM = {"page": "catalog/supplier_form.html", "fragment": "catalog/_supplier_form.html"}
+
+@dataclass(frozen=True)
+class Editor:
+    """One kind of catalog record's new/edit pages and their inline validation.
+
+    ``name`` names everything: the endpoints (``new_<name>``, ``validate_new_<name>``,
+    ``edit_<name>``, ``validate_<name>``), the URLs below ``/<name>s``, the id in them
+    (``<name>_id``), the templates (``catalog/<name>_form.html`` and its fragment
+    ``catalog/_<name>_form.html``) and the services (``create_<name>``,
+    ``update_<name>``, ``check_<name>``, which take the record as ``record_arg``)."""
+
+    name: str
+    model: type
+    form: type[FlaskForm]
+    fields: tuple[str, ...]  # what a new record takes; an edit also takes "active"
+    created: str  # flash messages, formatted with the saved record
+    saved: str
+    back: Callable[[Any], str]  # the list a save returns to, given the record (None when new)
+    can_create: bool = True
+    record_arg: str = ""
+    more_context: Callable[[Any], dict] = lambda record: {}
+
+    def service(self, verb: str) -> Callable:
+        return getattr(services, f"{verb}_{self.name}")
+
+    def record(self, record) -> dict:
+        """The record as its services take it (nothing for a new one)."""
+        return {} if record is None else {self.record_arg or self.name: record}
+
+    def values(self, form: FlaskForm, record) -> dict:
+        return _values(form, self.fields if record is None else (*self.fields, "active"))
+
+    def context(self, record) -> dict:
+        name = self.name
+        if record is None:
+            urls = {"action": url_for(f"catalog.new_{name}"),
+                    "validate_url": url_for(f"catalog.validate_new_{name}")}
+        else:
+            ids = {f"{name}_id": record.id}
+            urls = {"action": url_for(f"catalog.edit_{name}", **ids),
+                    "validate_url": url_for(f"catalog.validate_{name}", **ids)}
+        return {"page": f"catalog/{name}_form.html", "fragment": f"catalog/_{name}_form.html",
+                name: record, **urls, **self.more_context(record)}
+
+    def form_page(self, record):
+        """GET: the form; POST: save it (create or update), or answer 422."""
+        form = self.form(obj=record)
+        context = self.context(record)
+        if request.method == "GET":
+            return _form_view(form=form, **context)
+        write = self.service("create" if record is None else "update")
+        return _save(
+            form,
+            lambda: write(db.session, **self.record(record), **self.values(form, record)),
+            success=(self.created if record is None else self.saved).format,
+            next_url=self.back(record),
+            **context,
+        )
+
+    def validation(self, record):
+        form = self.form()
+        check = self.service("check")
+        return _validated(
+            form, lambda: check(db.session, **self.record(record), **self.values(form, record)),
+            **self.context(record),
+        )
+
+    def register(self) -> None:
+        editing = roles_required(*EDITORS)
+        name, prefix = self.name, f"/{self.name}s"
+        if self.can_create:
+            bp.add_url_rule(f"{prefix}/new", f"new_{name}", editing(lambda: self.form_page(None)),
+                            methods=["GET", "POST"])
+            bp.add_url_rule(f"{prefix}/validate", f"validate_new_{name}",
+                            editing(lambda: self.validation(None)), methods=["POST"])
+        bp.add_url_rule(f"{prefix}/<int:{name}_id>/edit", f"edit_{name}",
+                        editing(lambda **ids: self.form_page(self.load(ids))), methods=["GET", "POST"])
+        bp.add_url_rule(f"{prefix}/<int:{name}_id>/validate", f"validate_{name}",
+                        editing(lambda **ids: self.validation(self.load(ids))), methods=["POST"])
+
+    def load(self, ids: dict):
+        return _get_or_404(self.model, ids[f"{self.name}_id"])
+
+
+for _editor in (
+    Editor("supplier", Supplier, SupplierForm, ("code", "name", "trusted"),
+           created="Supplier {0.code} created.", saved="Supplier {0.code} saved.",
+           back=lambda _: url_for("catalog.suppliers")),
+    Editor("product", Product, ProductForm,
+           ("sku", "name", "gtin", "warranty_months", "shelf_life_days", "unit_cost"),
+           created="Product {0.sku} created.", saved="Product {0.sku} saved.",
+           back=lambda _: url_for("catalog.products")),
+    Editor("warehouse", Warehouse, WarehouseForm, ("code", "name"),
+           created="Warehouse {0.code} created with its DOCK and QUARANTINE bins.",
+           saved="Warehouse {0.code} saved.", back=lambda _: url_for("catalog.warehouses")),
+    Editor("bin", Bin, BinForm, ("code",), created="", saved="Bin {0.code} saved.",
+           back=lambda b: url_for("catalog.bins", warehouse_id=b.warehouse_id),
+           can_create=False, record_arg="bin_", more_context=lambda b: {"warehouse": b.warehouse}),
+):
+    _editor.register()
+
+
+# --- lists -------------------------------------------------------------------------
 
 
 @bp.route("/suppliers")
@@ -107,80 +210,6 @@ def suppliers():
     )
 
 
-def _supplier_context(supplier: Supplier | None) -> dict:
-    if supplier is None:
-        return {"supplier": None, "action": url_for("catalog.new_supplier"),
-                "validate_url": url_for("catalog.validate_new_supplier")}
-    return {"supplier": supplier,
-            "action": url_for("catalog.edit_supplier", supplier_id=supplier.id),
-            "validate_url": url_for("catalog.validate_supplier", supplier_id=supplier.id)}
-
-
-@bp.route("/suppliers/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def new_supplier():
-    form = SupplierForm()
-    context = {**SUPPLIER_FORM, **_supplier_context(None)}
-    if request.method == "GET":
-        return _form_view(form=form, **context)
-    return _save(
-        form,
-        lambda: services.create_supplier(db.session, **_values(form, SUPPLIER_FIELDS)),
-        success=lambda s: f"Supplier {s.code} created.",
-        next_url=url_for("catalog.suppliers"),
-        **context,
-    )
-
-
-@bp.route("/suppliers/validate", methods=["POST"])
-@roles_required(*EDITORS)
-def validate_new_supplier():
-    form = SupplierForm()
-    return _validated(
-        form, lambda: services.check_supplier(db.session, **_values(form, SUPPLIER_FIELDS)),
-        **SUPPLIER_FORM, **_supplier_context(None),
-    )
-
-
-@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def edit_supplier(supplier_id: int):
-    supplier = _get_or_404(Supplier, supplier_id)
-    form = SupplierForm(obj=supplier)
-    context = {**SUPPLIER_FORM, **_supplier_context(supplier)}
-    if request.method == "GET":
-        return _form_view(form=form, **context)
-    return _save(
-        form,
-        lambda: services.update_supplier(
-            db.session, supplier=supplier, **_values(form, (*SUPPLIER_FIELDS, "active"))
-        ),
-        success=lambda s: f"Supplier {s.code} saved.",
-        next_url=url_for("catalog.suppliers"),
-        **context,
-    )
-
-
-@bp.route("/suppliers/<int:supplier_id>/validate", methods=["POST"])
-@roles_required(*EDITORS)
-def validate_supplier(supplier_id: int):
-    supplier = _get_or_404(Supplier, supplier_id)
-    form = SupplierForm()
-    return _validated(
-        form,
-        lambda: services.check_supplier(
-            db.session, supplier=supplier, **_values(form, (*SUPPLIER_FIELDS, "active"))
-        ),
-        **SUPPLIER_FORM, **_supplier_context(supplier),
-    )
-
-
-# --- products ----------------------------------------------------------------------
-
-PRODUCT_FIELDS = ("sku", "name", "gtin", "warranty_months", "shelf_life_days", "unit_cost")
-PRODUCT_FORM = {"page": "catalog/product_form.html", "fragment": "catalog/_product_form.html"}
-
-
 @bp.route("/products")
 def products():
     q = _search_text()
@@ -189,80 +218,6 @@ def products():
     return render_page_or_fragment(
         "catalog/products.html", "catalog/_products_table.html", q=q, listing=page, in_stock=in_stock
     )
-
-
-def _product_context(product: Product | None) -> dict:
-    if product is None:
-        return {"product": None, "action": url_for("catalog.new_product"),
-                "validate_url": url_for("catalog.validate_new_product")}
-    return {"product": product,
-            "action": url_for("catalog.edit_product", product_id=product.id),
-            "validate_url": url_for("catalog.validate_product", product_id=product.id)}
-
-
-@bp.route("/products/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def new_product():
-    form = ProductForm()
-    context = {**PRODUCT_FORM, **_product_context(None)}
-    if request.method == "GET":
-        return _form_view(form=form, **context)
-    return _save(
-        form,
-        lambda: services.create_product(db.session, **_values(form, PRODUCT_FIELDS)),
-        success=lambda p: f"Product {p.sku} created.",
-        next_url=url_for("catalog.products"),
-        **context,
-    )
-
-
-@bp.route("/products/validate", methods=["POST"])
-@roles_required(*EDITORS)
-def validate_new_product():
-    form = ProductForm()
-    return _validated(
-        form, lambda: services.check_product(db.session, **_values(form, PRODUCT_FIELDS)),
-        **PRODUCT_FORM, **_product_context(None),
-    )
-
-
-@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def edit_product(product_id: int):
-    product = _get_or_404(Product, product_id)
-    form = ProductForm(obj=product)
-    context = {**PRODUCT_FORM, **_product_context(product)}
-    if request.method == "GET":
-        return _form_view(form=form, **context)
-    return _save(
-        form,
-        lambda: services.update_product(
-            db.session, product=product, **_values(form, (*PRODUCT_FIELDS, "active"))
-        ),
-        success=lambda p: f"Product {p.sku} saved.",
-        next_url=url_for("catalog.products"),
-        **context,
-    )
-
-
-@bp.route("/products/<int:product_id>/validate", methods=["POST"])
-@roles_required(*EDITORS)
-def validate_product(product_id: int):
-    product = _get_or_404(Product, product_id)
-    form = ProductForm()
-    return _validated(
-        form,
-        lambda: services.check_product(
-            db.session, product=product, **_values(form, (*PRODUCT_FIELDS, "active"))
-        ),
-        **PRODUCT_FORM, **_product_context(product),
-    )
-
-
-# --- warehouses --------------------------------------------------------------------
-
-WAREHOUSE_FIELDS = ("code", "name")
-WAREHOUSE_FORM = {"page": "catalog/warehouse_form.html", "fragment": "catalog/_warehouse_form.html"}
 
 
 @bp.route("/warehouses")
@@ -277,77 +232,8 @@ def warehouses():
     )
 
 
-def _warehouse_context(warehouse: Warehouse | None) -> dict:
-    if warehouse is None:
-        return {"warehouse": None, "action": url_for("catalog.new_warehouse"),
-                "validate_url": url_for("catalog.validate_new_warehouse")}
-    return {"warehouse": warehouse,
-            "action": url_for("catalog.edit_warehouse", warehouse_id=warehouse.id),
-            "validate_url": url_for("catalog.validate_warehouse", warehouse_id=warehouse.id)}
-
-
-@bp.route("/warehouses/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def new_warehouse():
-    form = WarehouseForm()
-    context = {**WAREHOUSE_FORM, **_warehouse_context(None)}
-    if request.method == "GET":
-        return _form_view(form=form, **context)
-    return _save(
-        form,
-        lambda: services.create_warehouse(db.session, **_values(form, WAREHOUSE_FIELDS)),
-        success=lambda w: f"Warehouse {w.code} created with its DOCK and QUARANTINE bins.",
-        next_url=url_for("catalog.warehouses"),
-        **context,
-    )
-
-
-@bp.route("/warehouses/validate", methods=["POST"])
-@roles_required(*EDITORS)
-def validate_new_warehouse():
-    form = WarehouseForm()
-    return _validated(
-        form, lambda: services.check_warehouse(db.session, **_values(form, WAREHOUSE_FIELDS)),
-        **WAREHOUSE_FORM, **_warehouse_context(None),
-    )
-
-
-@bp.route("/warehouses/<int:warehouse_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def edit_warehouse(warehouse_id: int):
-    warehouse = _get_or_404(Warehouse, warehouse_id)
-    form = WarehouseForm(obj=warehouse)
-    context = {**WAREHOUSE_FORM, **_warehouse_context(warehouse)}
-    if request.method == "GET":
-        return _form_view(form=form, **context)
-    return _save(
-        form,
-        lambda: services.update_warehouse(
-            db.session, warehouse=warehouse, **_values(form, (*WAREHOUSE_FIELDS, "active"))
-        ),
-        success=lambda w: f"Warehouse {w.code} saved.",
-        next_url=url_for("catalog.warehouses"),
-        **context,
-    )
-
-
-@bp.route("/warehouses/<int:warehouse_id>/validate", methods=["POST"])
-@roles_required(*EDITORS)
-def validate_warehouse(warehouse_id: int):
-    warehouse = _get_or_404(Warehouse, warehouse_id)
-    form = WarehouseForm()
-    return _validated(
-        form,
-        lambda: services.check_warehouse(
-            db.session, warehouse=warehouse, **_values(form, (*WAREHOUSE_FIELDS, "active"))
-        ),
-        **WAREHOUSE_FORM, **_warehouse_context(warehouse),
-    )
-
-
 # --- bins --------------------------------------------------------------------------
 
-BIN_FORM = {"page": "catalog/bin_form.html", "fragment": "catalog/_bin_form.html"}
 PATTERN_FORM = {"page": "catalog/bin_pattern.html", "fragment": "catalog/_bin_pattern_form.html"}
 
 
@@ -416,38 +302,3 @@ def preview_bins(warehouse_id: int):
     form.validate()
     return _form_view(form=form, **PATTERN_FORM, warehouse=warehouse,
                       **_pattern_preview(form, warehouse))
-
-
-def _bin_context(bin_: Bin) -> dict:
-    return {"bin": bin_, "warehouse": bin_.warehouse,
-            "action": url_for("catalog.edit_bin", bin_id=bin_.id),
-            "validate_url": url_for("catalog.validate_bin", bin_id=bin_.id)}
-
-
-@bp.route("/bins/<int:bin_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def edit_bin(bin_id: int):
-    bin_ = _get_or_404(Bin, bin_id)
-    form = BinForm(obj=bin_)
-    context = {**BIN_FORM, **_bin_context(bin_)}
-    if request.method == "GET":
-        return _form_view(form=form, **context)
-    return _save(
-        form,
-        lambda: services.update_bin(db.session, bin_=bin_, code=form.code.data, active=form.active.data),
-        success=lambda b: f"Bin {b.code} saved.",
-        next_url=url_for("catalog.bins", warehouse_id=bin_.warehouse_id),
-        **context,
-    )
-
-
-@bp.route("/bins/<int:bin_id>/validate", methods=["POST"])
-@roles_required(*EDITORS)
-def validate_bin(bin_id: int):
-    bin_ = _get_or_404(Bin, bin_id)
-    form = BinForm()
-    return _validated(
-        form,
-        lambda: services.check_bin(db.session, bin_=bin_, code=form.code.data, active=form.active.data),
-        **BIN_FORM, **_bin_context(bin_),
-    )

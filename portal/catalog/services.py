@@ -147,8 +147,15 @@ def field_messages(error: DomainError) -> dict[str, str]:
     return dict(details.get("fields") or {})
 
 
+def _unique_field(session: Session, column, clean: Callable[[], Any], *, own_id: int | None, message: str):
+    """A field check: the value ``clean()`` gives, unless another row already has it
+    in ``column`` (``message``, formatted with the value, says so)."""
+    return lambda: _unique(session, column, clean(), own_id=own_id, message=message)
+
+
 def _unique(session: Session, column, value, *, own_id: int | None, message: str):
-    """``value`` unless another row already has it in ``column``."""
+    """``value`` unless another row already has it in ``column`` (``message``,
+    formatted with the value, says so)."""
     if value is None:
         return None
     model = column.class_
@@ -156,7 +163,7 @@ def _unique(session: Session, column, value, *, own_id: int | None, message: str
     if own_id is not None:
         query = query.where(model.id != own_id)
     if session.scalar(query.limit(1)) is not None:
-        raise Conflict(message, code="duplicate")
+        raise Conflict(message.format(value=value), code="duplicate")
     return value
 
 
@@ -176,20 +183,47 @@ def _given(value, current):
     return current if value is KEEP else value
 
 
+def _kept(record, **given) -> dict[str, Any]:
+    """An update's arguments, each not given (KEEP) replaced by the record's value."""
+    return {name: _given(value, getattr(record, name)) for name, value in given.items()}
+
+
+def _create(session: Session, model, values: dict[str, Any], what: str):
+    record = model(**values)
+    session.add(record)
+    _flush(session, what)
+    return record
+
+
+def _update(session: Session, record, values: dict[str, Any], what: str):
+    for key, value in values.items():
+        setattr(record, key, value)
+    _flush(session, what)
+    return record
+
+
+def _check(values_of: Callable[..., Any], fields: dict[str, Any], defaults: dict[str, Any], **known) -> dict[str, str]:
+    """Field messages for a form, writing nothing: ``values_of`` run on the form's
+    fields (a field not in the form takes its default), ``known`` passed as is."""
+    try:
+        values_of(**{name: fields.get(name, default) for name, default in defaults.items()}, **known)
+    except DomainError as error:
+        return field_messages(error)
+    return {}
+
+
+def _own_id(record) -> int | None:
+    return record.id if record is not None else None
+
+
 # --- suppliers ---------------------------------------------------------------
 
 
 def _supplier_values(session, *, code, name, trusted, active, own_id=None) -> dict[str, Any]:
-    def checked_code():
-        cleaned = clean_code(code, what="supplier")
-        return _unique(
-            session, Supplier.code, cleaned, own_id=own_id,
-            message=f"A supplier with code {cleaned} already exists.",
-        )
-
     return _collect(
         {
-            "code": checked_code,
+            "code": _unique_field(session, Supplier.code, lambda: clean_code(code, what="supplier"), own_id=own_id,
+                                  message="A supplier with code {value} already exists."),
             "name": lambda: clean_name(name, what="supplier"),
             "trusted": lambda: bool(trusted),
             "active": lambda: bool(active),
@@ -199,43 +233,24 @@ def _supplier_values(session, *, code, name, trusted, active, own_id=None) -> di
 
 def create_supplier(session: Session, *, code: str, name: str, trusted: bool = False) -> Supplier:
     values = _supplier_values(session, code=code, name=name, trusted=trusted, active=True)
-    supplier = Supplier(**values)
-    session.add(supplier)
-    _flush(session, "supplier")
-    return supplier
+    return _create(session, Supplier, values, "supplier")
 
 
 def update_supplier(
     session: Session, *, supplier: Supplier, code=KEEP, name=KEEP, trusted=KEEP, active=KEEP
 ) -> Supplier:
     values = _supplier_values(
-        session,
-        code=_given(code, supplier.code),
-        name=_given(name, supplier.name),
-        trusted=_given(trusted, supplier.trusted),
-        active=_given(active, supplier.active),
-        own_id=supplier.id,
+        session, **_kept(supplier, code=code, name=name, trusted=trusted, active=active), own_id=supplier.id
     )
-    for key, value in values.items():
-        setattr(supplier, key, value)
-    _flush(session, "supplier")
-    return supplier
+    return _update(session, supplier, values, "supplier")
 
 
 def check_supplier(session: Session, *, supplier: Supplier | None = None, **fields) -> dict[str, str]:
     """Field messages for a supplier form, writing nothing."""
-    try:
-        _supplier_values(
-            session,
-            code=fields.get("code"),
-            name=fields.get("name"),
-            trusted=fields.get("trusted", False),
-            active=fields.get("active", True),
-            own_id=supplier.id if supplier else None,
-        )
-    except DomainError as error:
-        return field_messages(error)
-    return {}
+    return _check(
+        _supplier_values, fields, {"code": None, "name": None, "trusted": False, "active": True},
+        session=session, own_id=_own_id(supplier),
+    )
 
 
 # --- products ----------------------------------------------------------------
@@ -244,25 +259,13 @@ def check_supplier(session: Session, *, supplier: Supplier | None = None, **fiel
 def _product_values(
     session, *, sku, name, warranty_months, unit_cost, shelf_life_days, gtin, active, own_id=None
 ) -> dict[str, Any]:
-    def checked_sku():
-        cleaned = clean_code(sku, what="SKU", max_length=64)
-        return _unique(
-            session, Product.sku, cleaned, own_id=own_id,
-            message=f"A product with SKU {cleaned} already exists.",
-        )
-
-    def checked_gtin():
-        cleaned = clean_gtin(gtin)
-        return _unique(
-            session, Product.gtin, cleaned, own_id=own_id,
-            message=f"Another product already has the GTIN {cleaned}.",
-        )
-
     return _collect(
         {
-            "sku": checked_sku,
+            "sku": _unique_field(session, Product.sku, lambda: clean_code(sku, what="SKU", max_length=64),
+                                 own_id=own_id, message="A product with SKU {value} already exists."),
             "name": lambda: clean_name(name, what="product"),
-            "gtin": checked_gtin,
+            "gtin": _unique_field(session, Product.gtin, lambda: clean_gtin(gtin), own_id=own_id,
+                                  message="Another product already has the GTIN {value}."),
             "warranty_months": lambda: parse_warranty(warranty_months),
             "shelf_life_days": lambda: parse_shelf_life(shelf_life_days),
             "unit_cost": lambda: parse_money(unit_cost),
@@ -285,10 +288,7 @@ def create_product(
         session, sku=sku, name=name, warranty_months=warranty_months, unit_cost=unit_cost,
         shelf_life_days=shelf_life_days, gtin=gtin, active=True,
     )
-    product = Product(**values)
-    session.add(product)
-    _flush(session, "product")
-    return product
+    return _create(session, Product, values, "product")
 
 
 def update_product(session: Session, *, product: Product, sku=KEEP, name=KEEP, warranty_months=KEEP,
@@ -304,22 +304,14 @@ def update_product(session: Session, *, product: Product, sku=KEEP, name=KEEP, w
     return product
 
 
+PRODUCT_FIELDS = ("sku", "name", "warranty_months", "unit_cost", "shelf_life_days", "gtin")
+
+
 def check_product(session: Session, *, product: Product | None = None, **fields) -> dict[str, str]:
-    try:
-        _product_values(
-            session,
-            sku=fields.get("sku"),
-            name=fields.get("name"),
-            warranty_months=fields.get("warranty_months"),
-            unit_cost=fields.get("unit_cost"),
-            shelf_life_days=fields.get("shelf_life_days"),
-            gtin=fields.get("gtin"),
-            active=fields.get("active", True),
-            own_id=product.id if product else None,
-        )
-    except DomainError as error:
-        return field_messages(error)
-    return {}
+    return _check(
+        _product_values, fields, {**dict.fromkeys(PRODUCT_FIELDS), "active": True},
+        session=session, own_id=_own_id(product),
+    )
 
 
 # --- warehouses --------------------------------------------------------------
@@ -335,13 +327,6 @@ def _items_in_bins(session: Session, *conditions) -> int:
 
 
 def _warehouse_values(session, *, code, name, active, own_id=None) -> dict[str, Any]:
-    def checked_code():
-        cleaned = clean_code(code, what="warehouse")
-        return _unique(
-            session, Warehouse.code, cleaned, own_id=own_id,
-            message=f"A warehouse with code {cleaned} already exists.",
-        )
-
     def checked_active():
         if not active and own_id is not None:
             held = _items_in_bins(session, Bin.warehouse_id == own_id)
@@ -354,7 +339,8 @@ def _warehouse_values(session, *, code, name, active, own_id=None) -> dict[str, 
 
     return _collect(
         {
-            "code": checked_code,
+            "code": _unique_field(session, Warehouse.code, lambda: clean_code(code, what="warehouse"),
+                                  own_id=own_id, message="A warehouse with code {value} already exists."),
             "name": lambda: clean_name(name, what="warehouse"),
             "active": checked_active,
         }
@@ -363,10 +349,7 @@ def _warehouse_values(session, *, code, name, active, own_id=None) -> dict[str, 
 
 def create_warehouse(session: Session, *, code: str, name: str) -> Warehouse:
     """A warehouse always comes with its receiving dock bin and its quarantine bin."""
-    values = _warehouse_values(session, code=code, name=name, active=True)
-    warehouse = Warehouse(**values)
-    session.add(warehouse)
-    _flush(session, "warehouse")
+    warehouse = _create(session, Warehouse, _warehouse_values(session, code=code, name=name, active=True), "warehouse")
     session.add_all(
         [
             Bin(warehouse_id=warehouse.id, code=DOCK_BIN_CODE, kind=BinKind.DOCK),
@@ -380,31 +363,15 @@ def create_warehouse(session: Session, *, code: str, name: str) -> Warehouse:
 def update_warehouse(
     session: Session, *, warehouse: Warehouse, code=KEEP, name=KEEP, active=KEEP
 ) -> Warehouse:
-    values = _warehouse_values(
-        session,
-        code=_given(code, warehouse.code),
-        name=_given(name, warehouse.name),
-        active=_given(active, warehouse.active),
-        own_id=warehouse.id,
-    )
-    for key, value in values.items():
-        setattr(warehouse, key, value)
-    _flush(session, "warehouse")
-    return warehouse
+    values = _warehouse_values(session, **_kept(warehouse, code=code, name=name, active=active), own_id=warehouse.id)
+    return _update(session, warehouse, values, "warehouse")
 
 
 def check_warehouse(session: Session, *, warehouse: Warehouse | None = None, **fields) -> dict[str, str]:
-    try:
-        _warehouse_values(
-            session,
-            code=fields.get("code"),
-            name=fields.get("name"),
-            active=fields.get("active", True),
-            own_id=warehouse.id if warehouse else None,
-        )
-    except DomainError as error:
-        return field_messages(error)
-    return {}
+    return _check(
+        _warehouse_values, fields, {"code": None, "name": None, "active": True},
+        session=session, own_id=_own_id(warehouse),
+    )
 
 
 # --- bins --------------------------------------------------------------------
@@ -452,21 +419,12 @@ def _bin_values(session, *, bin_: Bin, code, active) -> dict[str, Any]:
 
 
 def update_bin(session: Session, *, bin_: Bin, code=KEEP, active=KEEP) -> Bin:
-    values = _bin_values(
-        session, bin_=bin_, code=_given(code, bin_.code), active=_given(active, bin_.active)
-    )
-    for key, value in values.items():
-        setattr(bin_, key, value)
-    _flush(session, "bin")
-    return bin_
+    values = _bin_values(session, bin_=bin_, **_kept(bin_, code=code, active=active))
+    return _update(session, bin_, values, "bin")
 
 
 def check_bin(session: Session, *, bin_: Bin, **fields) -> dict[str, str]:
-    try:
-        _bin_values(session, bin_=bin_, code=fields.get("code"), active=fields.get("active", True))
-    except DomainError as error:
-        return field_messages(error)
-    return {}
+    return _check(_bin_values, fields, {"code": None, "active": True}, session=session, bin_=bin_)
 
 
 def existing_bin_codes(session: Session, *, warehouse_id: int, codes: Iterable[str]) -> list[str]:
