@@ -152,10 +152,21 @@ def _append(
     return movement
 
 
-def transition(session: Session, item: SerialItem, *, to_status: str, kind: str, actor: User | None,
-               to_bin: Bin | None = None, to_warehouse: Warehouse | None = None, to_condition: str | None = None,
-               to_ownership: str | None = None, note: str | None = None, client_scan_id: str | None = None,
-               at: datetime | None = None) -> Movement:
+def transition(
+    session: Session,
+    item: SerialItem,
+    *,
+    to_status: str,
+    kind: str,
+    actor: User | None,
+    to_bin: Bin | None = None,
+    to_warehouse: Warehouse | None = None,
+    to_condition: str | None = None,
+    to_ownership: str | None = None,
+    note: str | None = None,
+    client_scan_id: str | None = None,
+    at: datetime | None = None,
+) -> Movement:
     """Change one item's status (and bin) and append its movement.
 
     ``to_bin`` is where the item ends up (its warehouse becomes the item's);

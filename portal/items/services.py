@@ -10,9 +10,17 @@ from ..models import Bin, DefectReport, ItemStatus, MovementKind, SerialItem, Us
 from .ledger import transition
 
 
-def report_defect(session: Session, item: SerialItem, *, reason_code: str, stage_found: str, actor: User | None,
-                  note: str | None = None, to_bin: Bin | None = None,
-                  client_scan_id: str | None = None) -> DefectReport:
+def report_defect(
+    session: Session,
+    item: SerialItem,
+    *,
+    reason_code: str,
+    stage_found: str,
+    actor: User | None,
+    note: str | None = None,
+    to_bin: Bin | None = None,
+    client_scan_id: str | None = None,
+) -> DefectReport:
     """Flag an item defective: a defect report plus the status change (into the
     quarantine bin when one is given)."""
     report = DefectReport(

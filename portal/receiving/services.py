@@ -626,9 +626,18 @@ def serialise_receiving(session: Session) -> None:
         session.execute(text("UPDATE receipts SET status = status WHERE 1 = 0"))
 
 
-def import_list(session: Session, *, header: ReceiptHeader, content: bytes, file_name: str, actor: User | None,
-                sheet: str | None = None, mapping: dict | None = None, skip_invalid: bool = False,
-                expected_invalid: int | None = None) -> tuple[Receipt, Preview]:
+def import_list(
+    session: Session,
+    *,
+    header: ReceiptHeader,
+    content: bytes,
+    file_name: str,
+    actor: User | None,
+    sheet: str | None = None,
+    mapping: dict | None = None,
+    skip_invalid: bool = False,
+    expected_invalid: int | None = None,
+) -> tuple[Receipt, Preview]:
     """Commit a supplier list: the receipt and every item as expected, one
     'listed' movement each, all in the caller's transaction, or nothing.
 

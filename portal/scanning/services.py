@@ -456,10 +456,22 @@ def running_count(
     return what, before or 0, bool(this_one)
 
 
-def record_scan(session: Session, *, actor: User, client_scan_id: str, task: str, code: str | None,
-                session_key: str | None = None, warehouse_code: str | None = None, bin_code: str | None = None,
-                order_ref: str | None = None, defect_reason: str | None = None, settings: ScanSettings | None = None,
-                scanned_at: str | datetime | None = None, confirm_order: bool = False) -> dict:
+def record_scan(
+    session: Session,
+    *,
+    actor: User,
+    client_scan_id: str,
+    task: str,
+    code: str | None,
+    session_key: str | None = None,
+    warehouse_code: str | None = None,
+    bin_code: str | None = None,
+    order_ref: str | None = None,
+    defect_reason: str | None = None,
+    settings: ScanSettings | None = None,
+    scanned_at: str | datetime | None = None,
+    confirm_order: bool = False,
+) -> dict:
     """Record one scan and return its answer (``result``: accepted, warning or
     refused, and a ``message`` saying why and what to do). A page passes its
     ``session_key`` (sticky bin and order live in that session); the API passes
