@@ -25,7 +25,7 @@ from ..models import (
     User,
     Warehouse,
 )
-from ..serials import normalise
+from ..serials import lookup_key, normalise
 from . import queries
 from .models import DefectReasonEntry
 
@@ -104,7 +104,8 @@ def active_reason(session: Session, code: str | None) -> DefectReasonEntry:
 
 
 def item_by_serial(session: Session, serial: str, *, lock: bool = False) -> SerialItem:
-    statement = select(SerialItem).where(SerialItem.serial_key == normalise(serial))
+    key = lookup_key(serial)
+    statement = select(SerialItem).where(SerialItem.serial_key == (key or ""))
     item = session.scalars(statement.with_for_update() if lock else statement).first()
     if item is None:
         raise NotFound(f"No item has the serial {normalise(serial)[:100]}.")
