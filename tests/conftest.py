@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import LEDGER_APPEND_ONLY_DDL, LEDGER_APPEND_ONLY_DROP, utcnow
+from portal.models import LEDGER_APPEND_ONLY_DDL, LEDGER_APPEND_ONLY_DROP
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -125,8 +125,7 @@ def _empty_all_tables(app) -> None:
             # the defect reasons migration 0009 seeds, as a fresh database has them
             from portal.defects.models import DEFAULT_REASONS, DefectReasonEntry
             conn.execute(DefectReasonEntry.__table__.insert(),
-                         [{"code": code, "name": name, "active": True, "created_at": utcnow()}
-                          for code, name in DEFAULT_REASONS])
+                         [{"code": code, "name": name, "active": True} for code, name in DEFAULT_REASONS])
         db.engine.dispose()
 
 

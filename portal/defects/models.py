@@ -4,13 +4,11 @@ report names it by its code (a foreign key), so one in use stays, deactivated.""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Boolean, DateTime, String, text
+from sqlalchemy import Boolean, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import DefectReason, utcnow
+from ..models import DefectReason
 
 #: The reasons the portal started with (the codes existing reports hold), seeded by migration 0009.
 DEFAULT_REASONS: tuple[tuple[str, str], ...] = (
@@ -24,10 +22,10 @@ DEFAULT_REASONS: tuple[tuple[str, str], ...] = (
 
 
 class DefectReasonEntry(db.Model):
+    """One reason; its code is its key (what reports name), its name what people read."""
+
     __tablename__ = "defect_reasons"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -45,30 +45,31 @@ def reasons():
                            rename_form=RenameReasonForm(), active_form=ReasonActiveForm())
 
 
+def _write(form, back: str, write, message):
+    """A form's write: refused with its first problem, or done with ``message(result)``."""
+    if not form.validate():
+        return _refused(back, _first_error(form))
+    try:
+        result = write(form)
+    except DomainError as error:
+        return _refused(back, error)
+    return _done(back, message(result))
+
+
 @bp.route("/reasons", methods=["POST"])
 @roles_required("admin")
 def add_reason():
-    form = ReasonForm()
-    if not form.validate():
-        return _refused(url_for("defects.reasons"), _first_error(form))
-    try:
-        reason = services.add_reason(db.session, code=form.code.data, name=form.name.data)
-    except DomainError as error:
-        return _refused(url_for("defects.reasons"), error)
-    return _done(url_for("defects.reasons"), f"Reason {reason.name} added.")
+    return _write(ReasonForm(), url_for("defects.reasons"),
+                  lambda form: services.add_reason(db.session, code=form.code.data, name=form.name.data),
+                  lambda reason: f"Reason {reason.name} added.")
 
 
 @bp.route("/reasons/<code>/name", methods=["POST"])
 @roles_required("admin")
 def rename_reason(code: str):
-    form = RenameReasonForm()
-    if not form.validate():
-        return _refused(url_for("defects.reasons"), _first_error(form))
-    try:
-        reason = services.rename_reason(db.session, code=code, name=form.name.data)
-    except DomainError as error:
-        return _refused(url_for("defects.reasons"), error)
-    return _done(url_for("defects.reasons"), f"Reason {reason.code} is now called {reason.name}.")
+    return _write(RenameReasonForm(), url_for("defects.reasons"),
+                  lambda form: services.rename_reason(db.session, code=code, name=form.name.data),
+                  lambda reason: f"Reason {reason.code} is now called {reason.name}.")
 
 
 @bp.route("/reasons/<code>/active", methods=["POST"])
@@ -105,18 +106,13 @@ def flag_form(item) -> FlagDefectForm | None:
 @roles_required(*services.FLAG_ROLES)
 def flag(serial: str):
     item = services.item_by_serial(db.session, serial, lock=True)
-    back = url_for("items.detail", serial=item.serial)
     form = FlagDefectForm()
     form.reason.choices = _reason_choices()
-    if not form.validate():
-        return _refused(back, _first_error(form))
-    try:
-        report = services.flag_defect(db.session, item=item, reason=form.reason.data, stage=form.stage.data,
-                                      note=form.note.data, actor=current_user)
-    except DomainError as error:
-        return _refused(back, error)
-    return _done(back, f"{item.serial} flagged defective ({report.reason_code.replace('_', ' ')}): "
-                       f"take it to {item.bin.code if item.bin else 'quarantine'}.")
+    return _write(form, url_for("items.detail", serial=item.serial),
+                  lambda form: services.flag_defect(db.session, item=item, reason=form.reason.data,
+                                                    stage=form.stage.data, note=form.note.data, actor=current_user),
+                  lambda report: f"{item.serial} flagged defective ({report.reason_code.replace('_', ' ')}): "
+                                 f"take it to {item.bin.code if item.bin else 'quarantine'}.")
 
 
 # --- quarantine ----------------------------------------------------------------------------
@@ -135,8 +131,10 @@ def quarantine():
     return render_template(
         "defects/quarantine.html", warehouses=warehouses, warehouse=warehouse, rows=rows,
         supplier=supplier, reason=reason, reason_names=queries.reason_names(db.session),
-        reasons=queries.reasons(db.session),
-        suppliers=queries.suppliers_in_quarantine(db.session, warehouse.id) if warehouse else [],
+        warehouse_options=[(w.code, f"{w.code} — {w.name}") for w in warehouses],
+        reason_options=[(r.code, r.name) for r in queries.reasons(db.session)],
+        supplier_options=[(code, code) for code in
+                          (queries.suppliers_in_quarantine(db.session, warehouse.id) if warehouse else [])],
         bins=queries.storage_bins(db.session, warehouse.id) if warehouse else [],
         may_repair=current_user.has_role(*services.REPAIR_ROLES),
         may_scrap=current_user.has_role(*services.SCRAP_ROLES),
@@ -152,28 +150,17 @@ def _back_to_quarantine(item) -> str:
 @roles_required(*services.REPAIR_ROLES)
 def repair(serial: str):
     item = services.item_by_serial(db.session, serial, lock=True)
-    back = _back_to_quarantine(item)
-    form = RepairForm()
-    if not form.validate():
-        return _refused(back, _first_error(form))
-    try:
-        services.repair(db.session, item=item, warehouse=item.warehouse.code if item.warehouse else "",
-                        bin_code=form.bin.data, note=form.note.data, actor=current_user)
-    except DomainError as error:
-        return _refused(back, error)
-    return _done(back, f"{item.serial} repaired: in stock as refurbished in {item.bin.code}.")
+    return _write(RepairForm(), _back_to_quarantine(item),
+                  lambda form: services.repair(db.session, item=item,
+                                               warehouse=item.warehouse.code if item.warehouse else "",
+                                               bin_code=form.bin.data, note=form.note.data, actor=current_user),
+                  lambda item: f"{item.serial} repaired: in stock as refurbished in {item.bin.code}.")
 
 
 @bp.route("/items/<path:serial>/scrap", methods=["POST"])
 @roles_required(*services.SCRAP_ROLES)
 def scrap(serial: str):
     item = services.item_by_serial(db.session, serial, lock=True)
-    back = _back_to_quarantine(item)
-    form = ScrapForm()
-    if not form.validate():
-        return _refused(back, _first_error(form))
-    try:
-        services.scrap(db.session, item=item, note=form.note.data, actor=current_user)
-    except DomainError as error:
-        return _refused(back, error)
-    return _done(back, f"{item.serial} scrapped.")
+    return _write(ScrapForm(), _back_to_quarantine(item),
+                  lambda form: services.scrap(db.session, item=item, note=form.note.data, actor=current_user),
+                  lambda item: f"{item.serial} scrapped.")

@@ -16,8 +16,6 @@ the ledger's append-only triggers lifted around it and the partial indexes
 made again by hand, as migration 0005 made them.
 """
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -88,17 +86,12 @@ def _rebuild(statuses, kinds, *, reason_key: bool) -> None:
 def upgrade():
     reasons = op.create_table(
         "defect_reasons",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_defect_reasons")),
-        sa.UniqueConstraint("code", name=op.f("uq_defect_reasons_code")),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_defect_reasons")),
     )
-    now = datetime.now(UTC).replace(tzinfo=None)
-    op.bulk_insert(reasons, [{"code": code, "name": name, "active": True, "created_at": now}
-                             for code, name in REASONS])
+    op.bulk_insert(reasons, [{"code": code, "name": name, "active": True} for code, name in REASONS])
     _rebuild(STATUSES, KINDS, reason_key=True)
 
 
