@@ -362,12 +362,9 @@ def _defect(rng: random.Random, item: PlannedItem, stage: DefectStage, at: datet
 def _maybe_return(rng: random.Random, item: PlannedItem, now: datetime) -> None:
     """Defective units go back to their supplier after a while (RMA)."""
     back = item.last_at + timedelta(days=rng.uniform(10, 90))
-    draw = rng.random() if back < now else 1.0
-    if draw < 0.7:
+    if back < now and rng.random() < 0.7:
         item.step(K.RETURNED, S.RETURNED_TO_SUPPLIER, back, actor="manager",
                   note=f"RMA-{back:%y%m}-{rng.randint(100, 999)}")
-    elif draw < 0.8:  # some are not worth sending back: written off from quarantine
-        item.step(K.SCRAPPED, S.SCRAPPED, back, actor="manager", note="beyond economic repair")
 
 
 def _live(rng: random.Random, item: PlannedItem, *, now, closed, received_share, defect_factor, warranty,
