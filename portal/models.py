@@ -50,6 +50,7 @@ class ItemStatus(enum.StrEnum):
     DEFECTIVE = "defective"
     RETURNED_TO_SUPPLIER = "returned_to_supplier"
     MISSING = "missing"
+    SCRAPPED = "scrapped"  # written off from quarantine: terminal
 
 
 class Condition(enum.StrEnum):
@@ -89,6 +90,7 @@ class MovementKind(enum.StrEnum):
     REVERSED = "reversed"  # undo of the movement named in the note
     CONDITION_CHANGED = "condition_changed"  # regular, sample, damaged, refurbished
     OWNERSHIP_CHANGED = "ownership_changed"  # owned or on consignment
+    SCRAPPED = "scrapped"  # a defective unit written off
 
 
 class DefectReason(enum.StrEnum):
@@ -453,11 +455,12 @@ LEDGER_APPEND_ONLY_DROP = {
 
 class DefectReport(db.Model):
     __tablename__ = "defect_reports"
-    __table_args__ = (one_of("reason_code", DefectReason), one_of("stage_found", DefectStage))
+    __table_args__ = (one_of("stage_found", DefectStage),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("serial_items.id"), index=True)
-    reason_code: Mapped[str] = mapped_column(String(32))
+    # one of the reasons the admin keeps (portal/defects/models.py, migration 0009)
+    reason_code: Mapped[str] = mapped_column(String(32), ForeignKey("defect_reasons.code"))
     stage_found: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

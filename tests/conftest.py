@@ -122,6 +122,10 @@ def _empty_all_tables(app) -> None:
                     conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our table names
                 for statement in LEDGER_APPEND_ONLY_DDL["sqlite"]:
                     conn.execute(text(statement))
+            # the defect reasons migration 0009 seeds, as a fresh database has them
+            from portal.defects.models import DEFAULT_REASONS, DefectReasonEntry
+            conn.execute(DefectReasonEntry.__table__.insert(),
+                         [{"code": code, "name": name, "active": True} for code, name in DEFAULT_REASONS])
         db.engine.dispose()
 
 

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, Invalid
 from ..models import (
     Bin,
+    BinKind,
     Condition,
     ItemStatus,
     Movement,
@@ -61,10 +62,16 @@ TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
     S.EXPECTED: frozenset({S.IN_STOCK, S.MISSING, S.DEFECTIVE}),
     S.IN_STOCK: frozenset({S.IN_STOCK, S.SOLD, S.DEFECTIVE, S.MISSING, S.RETURNED_TO_SUPPLIER}),
     S.SOLD: frozenset({S.IN_STOCK, S.DEFECTIVE}),  # customer returns
-    S.DEFECTIVE: frozenset({S.DEFECTIVE, S.IN_STOCK, S.RETURNED_TO_SUPPLIER}),
+    S.DEFECTIVE: frozenset({S.DEFECTIVE, S.IN_STOCK, S.RETURNED_TO_SUPPLIER, S.SCRAPPED}),
     S.MISSING: frozenset({S.IN_STOCK}),  # found again
     S.RETURNED_TO_SUPPLIER: frozenset(),
+    S.SCRAPPED: frozenset(),
 }
+
+#: Quarantine is enforced: a defective item stays in its warehouse's quarantine
+#: bin and leaves it only by one of these outcomes (repaired back into stock,
+#: returned to the supplier, scrapped). An undo is a reversal, not a transition.
+QUARANTINE_OUTCOMES = frozenset({MovementKind.RESTOCKED, MovementKind.RETURNED, MovementKind.SCRAPPED})
 
 #: Statuses in which an item physically sits in a bin.
 IN_A_BIN = frozenset({S.IN_STOCK, S.DEFECTIVE})
@@ -91,6 +98,19 @@ def _refuse(serial: str, from_status: str | None, to_status: str) -> Invalid:
         f"{serial} is {human(from_status or 'new')}; it cannot become {human(to_status)}",
         code="status_not_allowed",
     )
+
+
+def quarantine_refusal(item: SerialItem, *, to_status: str, kind: str, to_bin: Bin | None) -> str | None:
+    """Why a change would take a defective item out of quarantine other than by
+    an outcome (None if it would not): what the item is and what is allowed."""
+    if item.status != S.DEFECTIVE:
+        return None
+    if to_status == S.DEFECTIVE and (to_bin is None or to_bin.kind == BinKind.QUARANTINE):
+        return None
+    if to_status != S.DEFECTIVE and kind in QUARANTINE_OUTCOMES:
+        return None
+    return (f"{item.serial} is defective and in quarantine: it leaves quarantine only by repair, "
+            "scrap or a return to the supplier.")
 
 
 def _changed(before, after) -> tuple:
@@ -177,6 +197,9 @@ def transition(
     """
     if not can_transition(item.status, to_status):
         raise _refuse(item.serial, item.status, to_status)
+    why = quarantine_refusal(item, to_status=to_status, kind=kind, to_bin=to_bin)
+    if why:
+        raise Conflict(why, code="in_quarantine")
     target = None
     warehouse_id = to_warehouse.id if to_warehouse else None
     if ItemStatus(to_status) in IN_A_BIN:

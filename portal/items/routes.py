@@ -1,5 +1,6 @@
 from flask import current_app, redirect, render_template, request, url_for
 
+from ..defects.routes import flag_form
 from ..extensions import db
 from ..models import utcnow
 from ..serials import MAX_SERIAL_LENGTH, normalise
@@ -58,6 +59,7 @@ def detail(serial: str):
         "items/detail.html", item=item, movements=movements, age=ageing.item_age(item, movements, now),
         in_bin_days=(now - since).days if since else None, in_bin_since=since, today=now.date(),
         order_url=_order_url(item.order_ref) if item.order_ref else None,
+        defect_form=flag_form(item),
     )
 
 

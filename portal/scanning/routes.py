@@ -12,9 +12,9 @@ from flask import abort, current_app, jsonify, make_response, render_template, r
 from flask_login import current_user
 
 from ..auth.access import blueprint_roles
+from ..defects import queries as defect_queries
 from ..errors import Invalid
 from ..extensions import db
-from ..models import DefectReason
 from ..web import add_trigger, fragment_or_redirect
 from . import barcodes, bp, queries, services
 from .exactly_once import commit_scan
@@ -98,7 +98,7 @@ def task(task: str):
         prompt=PROMPTS[task],
         recent=recent,
         context={"bin": None, "order_ref": None, "counting": False},
-        defect_reasons=[r.value for r in DefectReason],
+        defect_reasons=defect_queries.reasons(db.session, only_active=True) if name == "defect" else [],
     )
 
 

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from ..defects import queries as defect_queries
 from ..errors import Invalid
 from ..items import ledger
 from ..items import services as items
@@ -737,6 +738,9 @@ def _move(scan: _Scan, item: SerialItem) -> dict:
     answered = _found_or_already_there(scan, item, target)
     if answered:
         return answered
+    quarantined = ledger.quarantine_refusal(item, to_status=item.status, kind=MovementKind.MOVED, to_bin=target)
+    if quarantined:
+        return scan.refused(quarantined)
     was = scan.facts.bin_label
     _transition(scan, item, to_status=item.status, kind=MovementKind.MOVED, to_bin=target)
     return scan.answer(ACCEPTED, f"{item.serial} moved from {was} to {bin_label(target)}.", undoable=True)
@@ -814,8 +818,9 @@ STAGE_BY_STATUS = {
 
 def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
     reason = reason or DefectReason.FUNCTIONAL
-    if reason not in {r.value for r in DefectReason}:
-        return scan.refused(f"Unknown defect reason {reason!r}.")
+    kept = defect_queries.reason_by_code(scan.session, reason)
+    if kept is None or not kept.active:
+        return scan.refused(f"Unknown defect reason {reason!r}: choose one of the reasons offered.")
     if item.status == S.DEFECTIVE:
         return scan.answer(WARNING, f"{item.serial} is already flagged defective. Nothing recorded.",
                            recorded=False)
@@ -838,7 +843,7 @@ def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
         actor=scan.actor, to_bin=quarantine, client_scan_id=scan.log.client_scan_id,
     )
     return scan.answer(
-        ACCEPTED, f"{item.serial} flagged defective ({human(reason)}): take it to {bin_label(quarantine)}.",
+        ACCEPTED, f"{item.serial} flagged defective ({kept.name}): take it to {bin_label(quarantine)}.",
         undoable=True,
     )
 

@@ -38,6 +38,10 @@ class OpenApiDocument:
 
     def operation(self, path: str, method: str):
         if path.startswith(f"{URL_PREFIX}/serials/"):  # <path:serial> may hold slashes
+            for template, operations in self.document["paths"].items():  # /serials/{serial}/defects and the like
+                tail = template.removeprefix("/serials/{serial}")
+                if template.startswith("/serials/{serial}/") and path.endswith(tail) and method in operations:
+                    return template, operations[method]
             return "/serials/{serial}", self.document["paths"]["/serials/{serial}"].get(method)
         for pattern, template in self.templates:
             if pattern.match(path.removeprefix(URL_PREFIX)):

@@ -109,6 +109,8 @@ def _demo_pages(app) -> dict[str, str]:
             "stock aging": url_for("reports.stock_aging"),
             "defects by supplier": url_for("reports.defects_by_supplier"),
             "labels": url_for("reports.labels"),
+            "quarantine": url_for("defects.quarantine", warehouse=warehouse.code),
+            "defect reasons": url_for("defects.reasons"),
             "admin": url_for("admin.index"),
             "users": url_for("admin.users"),
             "tokens": url_for("admin.tokens"),

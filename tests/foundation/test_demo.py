@@ -43,13 +43,18 @@ def test_same_seed_gives_the_same_warehouse(plan):
     assert {i.serial for i in other.items} != {i.serial for i in plan.items}
 
 
+#: The demo is also seeded into the 0004 schema by the migration tests, which
+#: knows no status added since (scrapped, migration 0009): it plans the others.
+DEMO_STATUSES = set(ItemStatus) - {ItemStatus.SCRAPPED}
+
+
 def test_plan_has_about_20000_unique_serials_in_every_status(plan):
     assert len(plan.items) == 20_000
     assert len({i.serial.upper() for i in plan.items}) == 20_000
     counts = Counter(i.status for i in plan.items)
-    assert set(counts) == set(ItemStatus)
+    assert set(counts) == DEMO_STATUSES
     assert counts[ItemStatus.IN_STOCK] > 5_000 and counts[ItemStatus.SOLD] > 5_000
-    assert all(counts[s] >= 100 for s in ItemStatus)
+    assert all(counts[s] >= 100 for s in DEMO_STATUSES)
 
 
 def test_every_planned_change_is_allowed_and_in_order(plan):
@@ -123,7 +128,7 @@ def test_serials_match_the_plan_and_cover_every_status(s, plan):
     assert serials == sorted(i.serial for i in plan.items)  # deterministic across runs
     counts = dict(s.execute(select(SerialItem.status, func.count()).group_by(SerialItem.status)).all())
     assert counts == dict(Counter(i.status for i in plan.items))
-    assert set(counts) == set(ItemStatus)
+    assert set(counts) == DEMO_STATUSES
 
 
 def test_realistic_ages_conditions_and_ownership(s):

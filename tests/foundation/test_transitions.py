@@ -8,11 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.errors import Conflict, Invalid
 from portal.items.ledger import IN_A_BIN, TRANSITIONS, can_transition, reverse_last_movement, transition
-from portal.models import ItemStatus, Movement, MovementKind, SerialItem
+from portal.models import Bin, BinKind, ItemStatus, Movement, MovementKind, SerialItem
 from tests import factories
 
 ALL = list(ItemStatus)
 ALLOWED = [(a, b) for a in ALL for b in ALL if b in TRANSITIONS[a]]
+#: the movement that takes a defective item out of quarantine to each status
+OUTCOME = {ItemStatus.IN_STOCK: MovementKind.RESTOCKED, ItemStatus.RETURNED_TO_SUPPLIER: MovementKind.RETURNED,
+           ItemStatus.SCRAPPED: MovementKind.SCRAPPED}
 REFUSED = [(a, b) for a in ALL for b in ALL if b not in TRANSITIONS[a]]
 
 
@@ -31,9 +34,15 @@ def _item(session, status):
 def test_every_allowed_change_updates_the_item_and_writes_one_movement(session, from_status, to_status):
     item = _item(session, from_status)
     target = factories.bin_(session) if to_status in IN_A_BIN else None
+    kind = MovementKind.MOVED
+    if from_status == ItemStatus.DEFECTIVE:  # quarantine: it stays there, or leaves by an outcome
+        kind = OUTCOME.get(to_status, MovementKind.MOVED)
+        if to_status == ItemStatus.DEFECTIVE:
+            target = session.scalars(select(Bin).where(Bin.warehouse_id == item.warehouse_id,
+                                                       Bin.kind == BinKind.QUARANTINE)).one()
     before = session.scalar(select(func.count()).select_from(Movement).where(Movement.item_id == item.id))
     old_bin = item.bin_id
-    movement = transition(session, item, to_status=to_status, kind=MovementKind.MOVED, actor=None, to_bin=target)
+    movement = transition(session, item, to_status=to_status, kind=kind, actor=None, to_bin=target)
     session.flush()
     assert item.status == to_status
     assert (item.bin_id is not None) == (to_status in IN_A_BIN)
