@@ -1,6 +1,5 @@
 from flask import current_app, redirect, render_template, request, url_for
 
-from ..defects.routes import flag_form
 from ..extensions import db
 from ..models import utcnow
 from ..serials import MAX_SERIAL_LENGTH, normalise
@@ -52,6 +51,8 @@ def detail(serial: str):
     item = queries.item_by_serial(db.session, serial)
     if item is None:
         return redirect(url_for("items.lookup", serial=serial))
+    from ..defects.routes import flag_form  # here: the defects package builds on the ledger in this one
+
     movements = db.session.scalars(queries.timeline(item.id)).all()
     now = utcnow()
     since = ageing.in_bin_since(item, movements)
