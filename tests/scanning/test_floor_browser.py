@@ -2,7 +2,8 @@
 refuses does not block the queue, offline scans look different and keep their
 device time, shipping asks for the order reference, the banner's colours say
 what happened, the pages fit, and the camera's WebAssembly reader loads from
-our own static files."""
+our own static files; a long count keeps "Apply corrections" in view and a bin
+look-up lists what is in the bin."""
 
 from __future__ import annotations
 
@@ -304,3 +305,47 @@ def test_an_expired_page_asks_for_a_reload_and_keeps_the_scan_until_then(
     page.reload()  # a fresh token: the kept scan goes through
     expect(page.locator("#scan-log .scan-row").first).to_have_class("scan-row scan-accepted", timeout=20_000)
     assert movement_of(app, serial).kind == "received"
+
+
+def test_a_long_count_keeps_apply_corrections_in_view_and_counts_run_at_360_px(
+    page, live_server, app, make_user, browser_login
+):
+    """Issue 12.5: a count whose lists are long still shows "Apply corrections"
+    without scrolling, the header counts the scans, and applying marks the rest missing."""
+    with app.app_context():
+        s = db.session
+        wh, item = wh1_stock(s)
+        b = factories.bin_(s, warehouse_id=wh.id, code="C-09")
+        counted = [item(f"CNT{n:03d}", "in_stock", bin_id=b.id) for n in range(120)]
+        s.commit()
+    errors = console_errors(page)
+    open_task(page, live_server, make_user, browser_login, "count")
+    running = page.locator('[data-context="scanned"]')
+    scanner(page, "BIN:WH1/C-09")
+    expect(page.locator('[data-context="bin"]')).to_contain_text("C-09")
+    for n, serial in enumerate(counted[:3], start=1):
+        scanner(page, serial)
+        expect(running).to_have_text(f"{n} in this count")
+    page.get_by_role("button", name="Finish count").click()
+    apply = page.get_by_role("button", name="Apply corrections")
+    expect(page.locator('[data-count="missing"]')).to_have_text("117")
+    expect(apply).to_be_in_viewport()
+    assert fits(page)
+    apply.click()
+    expect(page.locator("#count-result")).to_contain_text("Count of bin WH1/C-09 applied")
+    with app.app_context():
+        statuses = {db.session.scalar(select(SerialItem.status).where(SerialItem.serial == serial))
+                    for serial in counted[3:]}
+        db.session.remove()
+    assert statuses == {"missing"}
+    assert errors == []
+
+
+def test_looking_up_a_bin_label_lists_what_is_in_the_bin_at_360_px(page, live_server, make_user, browser_login, shop):
+    errors = console_errors(page)
+    open_task(page, live_server, make_user, browser_login, "lookup")
+    scanner(page, "BIN:WH1/B-02")
+    for serial in shop["stock"]:
+        expect(page.locator("#scan-log")).to_contain_text(serial)
+    assert fits(page)
+    assert errors == []
