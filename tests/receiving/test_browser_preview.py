@@ -42,3 +42,30 @@ def test_pick_the_header_row_of_a_title_row_workbook_map_a_column_and_commit(
     page.wait_for_url("**/receiving/receipts/*")
     expect(page.locator("#flash")).to_contain_text("2 serials listed")
     expect(page.locator('[data-count="expected"]')).to_have_text("2")
+
+
+def test_the_columns_cannot_be_changed_while_their_answer_is_on_its_way(
+        page, make_supplier, make_warehouse, make_product, open_desk):
+    """A choice made while "Apply columns" is in flight would be swapped away by the answer:
+    the header row and column choices are disabled until it lands."""
+    make_supplier(code="ACME", name="Acme Phones")
+    make_warehouse(code="MAIN")
+    make_product(sku="PHONE-1")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_desk(page, "PO-SLOW")
+    page.fill("#product", "PHONE-1")
+    workbook = xlsx_bytes({"Lieferung": [["Lieferschein 4712"], ["Pos", "Kennung", "Menge"], [1, "KN-1", 1]]})
+    page.set_input_files("#file", files=[{"name": "slow.xlsx", "buffer": workbook, "mimeType":
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.locator("#column_serial")).to_be_visible()
+    held = []
+    page.route("**/mapping", lambda route: held.append(route))  # the answer waits until released
+    page.get_by_role("button", name="Apply columns").click()
+    expect(page.locator("#column_serial")).to_be_disabled()
+    expect(page.get_by_label("Row 2 is the header row")).to_be_disabled()
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    expect(page.locator("#column_serial")).to_be_enabled()
+    page.unroute("**/mapping")
