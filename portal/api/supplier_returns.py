@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from flask import Response
 from pydantic import Field, StrictStr
 
 from ..extensions import db
 from ..supplier_returns import queries, services
 from ..supplier_returns.models import SupplierReturn
+from ..supplier_returns.note import return_note_pdf
 from . import bp
 from .auth import current_api_user
 from .schema import ApiModel, Request, Stamp, answer, operation
@@ -114,3 +116,16 @@ def supplier_return_ship(return_id: int):
 def supplier_return_close(return_id: int, body: ReturnClose):
     found = services.close(db.session, return_id=return_id, credit_note=body.credit_note)
     return answer(ReturnOut.of(found))
+
+
+@bp.get("/supplier-returns/<int:return_id>/note.pdf")
+@operation(tag="supplier returns", roles=services.RETURN_ROLES, answers={200: None},
+           downloads={"application/pdf": {"type": "string", "format": "binary"}},
+           errors={404: "No such return"},
+           summary="The return note PDF: supplier, RMA number, each serial as text and Code128 barcode")
+def supplier_return_note(return_id: int):
+    found = services.get_return(db.session, return_id)
+    response = Response(return_note_pdf(db.session, found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="return-{found.id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

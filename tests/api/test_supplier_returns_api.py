@@ -116,3 +116,17 @@ def test_two_users_adding_one_serial_to_two_returns_leave_it_on_one(app, dialect
         assert len(db.session.scalars(select(SupplierReturnLine)).all()) == 1
         assert db.session.scalars(select(SerialItem.status).where(SerialItem.serial == "R-1")).one() == (
             ItemStatus.DEFECTIVE)
+
+
+def test_the_return_note_pdf_carries_each_serial_as_a_barcode(app, api_as, defective, tmp_path):
+    from tests.reports.test_labels import _decode
+
+    receiver = api_as("receiver")
+    found = receiver.post("/api/v1/supplier-returns",
+                          json={"supplier": "ACME", "warehouse": "WH-R", "rma_number": "<i>RMA</i>"}).json
+    for serial in ("R-1", "R-2"):
+        receiver.post(f"/api/v1/supplier-returns/{found['id']}/items", json={"serial": serial})
+    response = receiver.get(f"/api/v1/supplier-returns/{found['id']}/note.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert _decode(response.data, tmp_path) == ["R-1", "R-2"]
