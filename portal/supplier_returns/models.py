@@ -13,11 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models import SerialItem, Supplier, User, Warehouse, one_of, utcnow
 
-
-class ReturnStatus(enum.StrEnum):
-    OPEN = "open"
-    SHIPPED = "shipped"
-    CLOSED = "closed"
+#: A return is open (items go on and off), shipped (they left), then closed (credit note).
+ReturnStatus = enum.StrEnum("ReturnStatus", [(s.upper(), s) for s in ("open", "shipped", "closed")])
 
 
 class SupplierReturn(db.Model):

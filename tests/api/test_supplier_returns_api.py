@@ -6,37 +6,32 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from portal.defects import services as defects
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.models import ItemStatus, SerialItem
 from portal.supplier_returns import services
 from portal.supplier_returns.models import SupplierReturnLine
-from tests import factories
+from tests.supplier_returns import defective_items
 
 
 @pytest.fixture
 def defective(app):
     """Supplier ACME, warehouse WH-R, defective items R-1 and R-2 of ACME and X-1 of another supplier."""
     with app.app_context():
-        s = db.session
-        warehouse = factories.warehouse(s, code="WH-R")
-        shelf = factories.bin_(s, warehouse_id=warehouse.id, code="A-01-1")
-        acme = factories.supplier(s, code="ACME")
-        for serial, supplier_id in (("R-1", acme.id), ("R-2", acme.id), ("X-1", None)):
-            item = factories.item(s, serial=serial, bin_id=shelf.id, supplier_id=supplier_id)
-            defects.flag_defect(s, item=item, reason="cosmetic", stage="storage", actor=None)
-        factories.item(s, serial="GOOD-1", bin_id=shelf.id, supplier_id=acme.id)
-        s.commit()
+        defective_items(db.session, warehouse="WH-R", serials=("R-1", "R-2"), others=("X-1",))
+        db.session.commit()
+
+
+def _opened(client, **extra):
+    created = client.post("/api/v1/supplier-returns", json={"supplier": "ACME", "warehouse": "WH-R", **extra})
+    assert created.status_code == 201, created.json
+    return created.json
 
 
 def test_the_whole_flow_through_the_api(app, api_as, defective):
     receiver = api_as("receiver")
     hostile = "<script>alert(1)</script>"
-    created = receiver.post("/api/v1/supplier-returns",
-                            json={"supplier": "ACME", "warehouse": "WH-R", "rma_number": hostile})
-    assert created.status_code == 201, created.json
-    body = created.json
+    body = _opened(receiver, rma_number=hostile)
     assert {k: body[k] for k in ("supplier", "warehouse", "rma_number", "status", "items")} == {
         "supplier": "ACME", "warehouse": "WH-R", "rma_number": hostile, "status": "open", "items": []}
     url = f"/api/v1/supplier-returns/{body['id']}"
@@ -46,7 +41,7 @@ def test_the_whole_flow_through_the_api(app, api_as, defective):
         added = receiver.post(f"{url}/items", json={"serial": serial})
         assert added.status_code == 200, added.json
     assert [(i["serial"], i["reason"]) for i in added.json["items"]] == [("R-1", "cosmetic"), ("R-2", "cosmetic")]
-    refusals = {"X-1": (409, "other_supplier"), "GOOD-1": (409, "not_defective"), "NOPE": (404, "not_found")}
+    refusals = {"X-1": (409, "other_supplier"), "GOOD-WH-R": (409, "not_defective"), "NOPE": (404, "not_found")}
     for serial, (status, code) in refusals.items():
         refused = receiver.post(f"{url}/items", json={"serial": serial})
         assert (refused.status_code, refused.json["error"]["code"]) == (status, code), serial

@@ -3,24 +3,17 @@ take one off, ship, close, the note PDF; hostile numbers escaped; roles on the s
 
 from sqlalchemy import select
 
-from portal.defects import services as defects
 from portal.extensions import db
 from portal.models import ItemStatus, SerialItem
-from tests import factories
+from tests.supplier_returns import defective_items
 
 HOSTILE = '<img src=x onerror="alert(1)">'
 
 
 def _setting(app):
     with app.app_context():
-        s = db.session
-        warehouse = factories.warehouse(s, code="WH-P")
-        shelf = factories.bin_(s, warehouse_id=warehouse.id, code="A-01-1")
-        acme = factories.supplier(s, code="ACME")
-        for serial in ("P-1", "P-2"):
-            item = factories.item(s, serial=serial, bin_id=shelf.id, supplier_id=acme.id)
-            defects.flag_defect(s, item=item, reason="functional", stage="storage", actor=None)
-        s.commit()
+        defective_items(db.session, warehouse="WH-P", serials=("P-1", "P-2"))
+        db.session.commit()
 
 
 def test_a_receiver_works_a_return_through_the_pages(app, client_as):
@@ -47,7 +40,8 @@ def test_a_receiver_works_a_return_through_the_pages(app, client_as):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     with app.app_context():
         statuses = dict(db.session.execute(select(SerialItem.serial, SerialItem.status)).all())
-    assert statuses == {"P-1": ItemStatus.RETURNED_TO_SUPPLIER, "P-2": ItemStatus.DEFECTIVE}
+    assert statuses == {"P-1": ItemStatus.RETURNED_TO_SUPPLIER, "P-2": ItemStatus.DEFECTIVE,
+                        "GOOD-WH-P": ItemStatus.IN_STOCK}
     assert "#1" not in receiver.get("/supplier-returns/").text.split("oldest first")[1]
 
 
