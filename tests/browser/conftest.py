@@ -77,6 +77,10 @@ def _demo_pages(app) -> dict[str, str]:
         bin_ = s.scalars(select(Bin).where(Bin.warehouse_id == warehouse.id).order_by(Bin.id)).first()
         supplier = s.scalars(select(Supplier).order_by(Supplier.id)).first()
         product = s.scalars(select(Product).order_by(Product.id)).first()
+        from portal.supplier_returns.services import open_return
+        supplier_return = open_return(s, supplier=supplier.code, warehouse=warehouse.code, rma_number="RMA-DEMO",
+                                      actor=None).id
+        s.commit()
         pages = {
             "home": url_for("home.index"),
             "lookup": url_for("items.lookup"),
@@ -111,6 +115,8 @@ def _demo_pages(app) -> dict[str, str]:
             "labels": url_for("reports.labels"),
             "quarantine": url_for("defects.quarantine", warehouse=warehouse.code),
             "defect reasons": url_for("defects.reasons"),
+            "returns to supplier": url_for("supplier_returns.index"),
+            "return to supplier": url_for("supplier_returns.show", return_id=supplier_return),
             "admin": url_for("admin.index"),
             "users": url_for("admin.users"),
             "tokens": url_for("admin.tokens"),
