@@ -14,4 +14,4 @@ URL_PREFIX = "/api/v1"
 
 bp = Blueprint("api", __name__)
 
-from . import auth, catalog, defects, openapi, receipts, reports, scans, serials  # noqa: E402,F401
+from . import auth, catalog, customer_returns, defects, openapi, receipts, reports, scans, serials  # noqa: E402,F401
