@@ -10,7 +10,7 @@ from ..customer_returns import services
 from ..extensions import db
 from . import bp
 from .auth import current_api_user
-from .defects import Note, _item_out
+from .defects import Note, item_out
 from .schema import ApiModel, Day, Request, answer, operation
 from .serials import ItemOut
 
@@ -53,5 +53,5 @@ def customer_return_create(body: CustomerReturnNew):
         condition=body.condition, warehouse=body.warehouse, bin_code=body.bin, reason=body.reason,
         replacement_serial=body.replacement_serial, note=body.note)
     return answer(CustomerReturnOut(
-        item=_item_out(taken.item), in_warranty=taken.warranty.in_warranty, warranty_ends_on=taken.warranty.ends_on,
-        replacement=_item_out(taken.replacement) if taken.replacement is not None else None), 201)
+        item=item_out(taken.item), in_warranty=taken.warranty.in_warranty, warranty_ends_on=taken.warranty.ends_on,
+        replacement=item_out(taken.replacement) if taken.replacement is not None else None), 201)

@@ -74,7 +74,7 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
                           code="unknown_condition")
         target = defects.storage_bin(session, warehouse=_required(warehouse, "a warehouse", outcome),
                                      bin_code=_required(bin_code, "a bin", outcome), who="a returned item")
-        cleaned = defects._clean_note(note)
+        cleaned = defects.clean_note(note)
         ledger.transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=actor,
                           to_bin=target, to_condition=condition, note=f"{sale}: {cleaned}" if cleaned else sale)
         return CustomerReturn(item=item, warranty=state)

@@ -112,7 +112,7 @@ def item_by_serial(session: Session, serial: str, *, lock: bool = False) -> Seri
     return item
 
 
-def _clean_note(note: str | None, *, required: bool = False) -> str | None:
+def clean_note(note: str | None, *, required: bool = False) -> str | None:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Invalid(f"A note has at most {MAX_NOTE} characters.", code="invalid_note")
@@ -135,7 +135,7 @@ def flag_defect(session: Session, *, item: SerialItem, reason: str, stage: str, 
     entry = active_reason(session, reason)
     if stage not in STAGES:
         raise Invalid(f"{stage!r} is not a stage: one of {', '.join(STAGES)}.", code="unknown_stage")
-    note = _clean_note(note)
+    note = clean_note(note)
     if returned_to is not None:
         if item.status != ItemStatus.SOLD:
             raise _not_allowed(item, "returned by a customer", "Only a sold item can be.")
@@ -175,7 +175,7 @@ def repair(session: Session, *, item: SerialItem, warehouse: str, bin_code: str,
     """Repaired: back in stock, condition refurbished, into the storage bin chosen (one movement)."""
     _defective(item, "repaired")
     target = storage_bin(session, warehouse=warehouse, bin_code=bin_code, who="a repaired item")
-    note = _clean_note(note)
+    note = clean_note(note)
     ledger.transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=actor,
                       to_bin=target, to_condition=Condition.REFURBISHED,
                       note=f"repaired: {note}" if note else "repaired")
@@ -185,7 +185,7 @@ def repair(session: Session, *, item: SerialItem, warehouse: str, bin_code: str,
 def scrap(session: Session, *, item: SerialItem, note: str | None, actor: User | None) -> SerialItem:
     """Written off: status scrapped (terminal), out of its bin, with the note saying why (one movement)."""
     _defective(item, "scrapped")
-    note = _clean_note(note, required=True)
+    note = clean_note(note, required=True)
     ledger.transition(session, item, to_status=ItemStatus.SCRAPPED, kind=MovementKind.SCRAPPED, actor=actor,
                       note=note)
     return item

@@ -80,3 +80,17 @@ def test_refusals_each_with_its_code(sold):
     not_in_stock = post(serial="SN-CR-1", outcome="exchange", reason="functional", replacement_serial="SN-CR-1")
     assert not_in_stock.status_code == 409 and not_in_stock.json["error"]["code"] == "replacement_not_allowed"
     assert sold.get("/api/v1/serials/SN-CR-1").json["status"] == "sold"  # nothing written by the refusals
+
+
+def test_a_later_sale_starts_a_new_warranty(sold):
+    sold.post("/api/v1/customer-returns", json={"serial": "SN-CR-1", "outcome": "restock", "condition": "regular",
+                                                "warehouse": "WH-C", "bin": "A-01-1"})
+    back = sold.get("/api/v1/serials/SN-CR-1/warranty").json
+    assert back["status"] == "in_stock" and back["in_warranty"] is False and back["order_ref"] == "SO-CR-1"
+    shipped = sold.post("/api/v1/scans", json={"client_scan_id": uuid.uuid4().hex, "action": "ship",
+                                              "serial": "SN-CR-1", "order_ref": "SO-CR-9"})
+    assert shipped.json["result"] in ("accepted", "warning"), shipped.json
+    again = sold.get("/api/v1/serials/SN-CR-1/warranty").json
+    assert again["order_ref"] == "SO-CR-9" and again["in_warranty"] is True
+    kinds = [m["kind"] for m in sold.get("/api/v1/serials/SN-CR-1").json["movements"]]
+    assert kinds.count("shipped") == 2  # both sales in the history
