@@ -14,4 +14,15 @@ URL_PREFIX = "/api/v1"
 
 bp = Blueprint("api", __name__)
 
-from . import auth, catalog, defects, openapi, receipts, reports, scans, serials, supplier_returns  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    auth,
+    catalog,
+    customer_returns,
+    defects,
+    openapi,
+    receipts,
+    reports,
+    scans,
+    serials,
+    supplier_returns,
+)

@@ -97,7 +97,7 @@ class ScrapNew(Request):
     note: Annotated[StrictStr, Field(description="Why it is scrapped (required), stored as typed")]
 
 
-def _item_out(item: SerialItem) -> ItemOut:
+def item_out(item: SerialItem) -> ItemOut:
     db.session.flush()
     oldest_first = item_queries.timeline(item.id).order_by(None).order_by(Movement.id)
     return ItemOut.of(item, db.session.scalars(oldest_first).all())
@@ -129,7 +129,7 @@ def defect_create(serial: str, body: DefectNew):
     report = services.flag_defect(db.session, item=item, reason=body.reason, stage=body.stage, note=body.note,
                                   actor=current_api_user())
     db.session.flush()
-    return answer(DefectFiled(item=_item_out(item), defect=DefectOut.of(report)), 201)
+    return answer(DefectFiled(item=item_out(item), defect=DefectOut.of(report)), 201)
 
 
 @bp.get("/quarantine")
@@ -156,7 +156,7 @@ def defect_repair(serial: str, body: RepairNew):
     item = services.item_by_serial(db.session, serial, lock=True)
     services.repair(db.session, item=item, warehouse=body.warehouse, bin_code=body.bin, note=body.note,
                     actor=current_api_user())
-    return answer(_item_out(item))
+    return answer(item_out(item))
 
 
 @bp.post("/serials/<path:serial>/scrap")
@@ -166,4 +166,4 @@ def defect_repair(serial: str, body: RepairNew):
 def defect_scrap(serial: str, body: ScrapNew):
     item = services.item_by_serial(db.session, serial, lock=True)
     services.scrap(db.session, item=item, note=body.note, actor=current_api_user())
-    return answer(_item_out(item))
+    return answer(item_out(item))

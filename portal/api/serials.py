@@ -6,11 +6,13 @@ from typing import Annotated
 
 from pydantic import Field
 
+from ..defects.services import item_by_serial
 from ..errors import NotFound
 from ..extensions import db
 from ..items import queries
 from ..models import Condition, ItemStatus, Movement, Ownership, SerialItem, utcnow
 from ..serials import normalise
+from ..warranty import warranty_state
 from . import bp
 from .schema import ApiModel, Day, Money, Stamp, answer, operation
 
@@ -94,3 +96,33 @@ def serial_detail(serial: str):
         raise NotFound(f"No item has the serial {normalise(serial)[:100]}.")
     oldest_first = queries.timeline(item.id).order_by(None).order_by(Movement.id)
     return answer(ItemOut.of(item, db.session.scalars(oldest_first).all()))
+
+
+class WarrantyOut(ApiModel):
+    """Whether an item is in warranty today (UTC)"""
+
+    serial: str
+    status: ItemStatus
+    sold_at: Annotated[Stamp | None, Field(description="The latest sale (it starts the warranty); "
+                                                       "null if the item was never sold")]
+    order_ref: Annotated[str | None, Field(description="The order it was last sold under")]
+    warranty_ends_on: Annotated[Day | None, Field(description="Last day of the warranty, included")]
+    in_warranty: Annotated[bool, Field(description="True only while the item is sold and today is on or "
+                                                   "before warranty_ends_on")]
+    days_left: Annotated[int | None, Field(description="Days from today to warranty_ends_on: 0 on the last "
+                                                      "day, negative once over (-3 = 3 days over); null "
+                                                      "with no sale")]
+
+
+@bp.get("/serials/<path:serial>/warranty")
+@operation(tag="items", summary="Warranty lookup: sale, order, warranty end and whether it is in warranty",
+           description="The warranty starts at the item's latest sale. days_left is negative once the warranty "
+                       "is over (days over). An item never sold has sold_at null and in_warranty false; an item "
+                       "back with us (returned, in stock) keeps its last sale but is not in warranty.",
+           answers={200: WarrantyOut})
+def serial_warranty(serial: str):
+    item = item_by_serial(db.session, serial)  # one indexed query on serial_key, nothing joined
+    state = warranty_state(item, utcnow().date())
+    return answer(WarrantyOut(serial=item.serial, status=item.status, sold_at=state.sold_at,
+                              order_ref=state.order_ref, warranty_ends_on=state.ends_on,
+                              in_warranty=state.in_warranty, days_left=state.days_left))

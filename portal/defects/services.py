@@ -112,7 +112,7 @@ def item_by_serial(session: Session, serial: str, *, lock: bool = False) -> Seri
     return item
 
 
-def _clean_note(note: str | None, *, required: bool = False) -> str | None:
+def clean_note(note: str | None, *, required: bool = False) -> str | None:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Invalid(f"A note has at most {MAX_NOTE} characters.", code="invalid_note")
@@ -127,17 +127,23 @@ def _not_allowed(item: SerialItem, doing: str, allowed: str) -> Conflict:
 
 
 def flag_defect(session: Session, *, item: SerialItem, reason: str, stage: str, actor: User | None,
-                note: str | None = None) -> DefectReport:
+                note: str | None = None, returned_to: Warehouse | None = None) -> DefectReport:
     """The item becomes defective and moves to its warehouse's quarantine bin:
-    the defect report and the movement in the caller's one transaction."""
+    the defect report and the movement in the caller's one transaction.
+    ``returned_to`` is for customer returns only: a sold item a customer brought
+    back to that warehouse, into whose quarantine it goes."""
     entry = active_reason(session, reason)
     if stage not in STAGES:
         raise Invalid(f"{stage!r} is not a stage: one of {', '.join(STAGES)}.", code="unknown_stage")
-    note = _clean_note(note)
-    if item.status not in FLAGGABLE:
+    note = clean_note(note)
+    if returned_to is not None:
+        if item.status != ItemStatus.SOLD:
+            raise _not_allowed(item, "returned by a customer", "Only a sold item can be.")
+    elif item.status not in FLAGGABLE:
         raise _not_allowed(item, "flagged defective",
                            "Only an item expected or in stock can be flagged defective.")
-    warehouse_id = item.warehouse_id or (item.receipt.warehouse_id if item.receipt else None)
+    warehouse_id = (returned_to.id if returned_to is not None else None) or item.warehouse_id or (
+        item.receipt.warehouse_id if item.receipt else None)
     quarantine = queries.quarantine_bin(session, warehouse_id) if warehouse_id else None
     if quarantine is None:
         raise Conflict(f"{item.serial}: no quarantine bin known for it. Ask a supervisor.", code="no_quarantine")
@@ -150,10 +156,8 @@ def _defective(item: SerialItem, doing: str) -> None:
         raise _not_allowed(item, doing, "Only a defective item in quarantine can be.")
 
 
-def repair(session: Session, *, item: SerialItem, warehouse: str, bin_code: str, actor: User | None,
-           note: str | None = None) -> SerialItem:
-    """Repaired: back in stock, condition refurbished, into the storage bin chosen (one movement)."""
-    _defective(item, "repaired")
+def storage_bin(session: Session, *, warehouse: str | None, bin_code: str | None, who: str) -> Bin:
+    """The storage bin in use named by its warehouse and code, where ``who`` goes back into stock."""
     target = session.scalars(
         select(Bin).join(Warehouse, Bin.warehouse_id == Warehouse.id)
         .where(Warehouse.code == (warehouse or "").strip().upper(), Bin.code == (bin_code or "").strip().upper())
@@ -161,9 +165,17 @@ def repair(session: Session, *, item: SerialItem, warehouse: str, bin_code: str,
     if target is None:
         raise NotFound(f"No bin {(bin_code or '').strip().upper()} in warehouse {(warehouse or '').strip().upper()}.")
     if target.kind != BinKind.STORAGE or not target.active:
-        raise Invalid(f"Bin {target.code} is not a storage bin in use: a repaired item goes into storage.",
+        raise Invalid(f"Bin {target.code} is not a storage bin in use: {who} goes into storage.",
                       code="not_a_storage_bin")
-    note = _clean_note(note)
+    return target
+
+
+def repair(session: Session, *, item: SerialItem, warehouse: str, bin_code: str, actor: User | None,
+           note: str | None = None) -> SerialItem:
+    """Repaired: back in stock, condition refurbished, into the storage bin chosen (one movement)."""
+    _defective(item, "repaired")
+    target = storage_bin(session, warehouse=warehouse, bin_code=bin_code, who="a repaired item")
+    note = clean_note(note)
     ledger.transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=actor,
                       to_bin=target, to_condition=Condition.REFURBISHED,
                       note=f"repaired: {note}" if note else "repaired")
@@ -173,7 +185,7 @@ def repair(session: Session, *, item: SerialItem, warehouse: str, bin_code: str,
 def scrap(session: Session, *, item: SerialItem, note: str | None, actor: User | None) -> SerialItem:
     """Written off: status scrapped (terminal), out of its bin, with the note saying why (one movement)."""
     _defective(item, "scrapped")
-    note = _clean_note(note, required=True)
+    note = clean_note(note, required=True)
     ledger.transition(session, item, to_status=ItemStatus.SCRAPPED, kind=MovementKind.SCRAPPED, actor=actor,
                       note=note)
     return item

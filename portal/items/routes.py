@@ -3,6 +3,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from ..extensions import db
 from ..models import utcnow
 from ..serials import MAX_SERIAL_LENGTH, normalise
+from ..warranty import warranty_state
 from ..web.pagination import page_number, paginate
 from . import ageing, bp, queries
 from .forms import ItemFilterForm
@@ -59,6 +60,7 @@ def detail(serial: str):
     return render_template(
         "items/detail.html", item=item, movements=movements, age=ageing.item_age(item, movements, now),
         in_bin_days=(now - since).days if since else None, in_bin_since=since, today=now.date(),
+        warranty=warranty_state(item, now.date()),
         order_url=_order_url(item.order_ref) if item.order_ref else None,
         defect_form=flag_form(item),
     )

@@ -1,0 +1,100 @@
+"""A customer brings a sold item back: refused unless it was sold (under the
+order given, if one is), then back in stock with a condition, defective into
+quarantine (stage customer_return), or exchanged for a unit from stock sold
+under the same order whose warranty ends when the original's would have. The
+sale stays in the item's history (its movements); nothing here commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ..defects import queries as defect_queries
+from ..defects import services as defects
+from ..errors import Conflict, Invalid, NotFound
+from ..items import ledger
+from ..models import Condition, DefectStage, ItemStatus, MovementKind, SerialItem, User, utcnow
+from ..warranty import WarrantyState, warranty_state
+
+OUTCOMES = ("restock", "defective", "exchange")
+CONDITIONS = tuple(c.value for c in Condition)
+#: Who takes customer returns: whoever may scan (admins always may).
+RETURN_ROLES = ("operator", "receiver", "manager")
+
+
+@dataclass
+class CustomerReturn:
+    item: SerialItem
+    warranty: WarrantyState  # as it was when the customer brought it back
+    replacement: SerialItem | None = None
+
+
+def _required(value: str | None, field: str, outcome: str) -> str:
+    if not (value or "").strip():
+        raise Invalid(f"A {outcome} needs {field}.", code="field_required")
+    return value.strip()
+
+
+def _check_sale(item: SerialItem, order_ref: str | None) -> None:
+    if item.status != ItemStatus.SOLD:
+        last = f" (last sold on {item.sold_at:%Y-%m-%d}, order {item.order_ref})" if item.sold_at else " and never sold"
+        raise Conflict(f"{item.serial} is {ledger.human(item.status)}{last}: only a sold item can be returned "
+                       "by a customer.", code="not_sold")
+    given = (order_ref or "").strip()
+    if given and given.upper() != (item.order_ref or "").upper():
+        raise Conflict(f"{item.serial} was sold under order {item.order_ref}, not {given}: take it back "
+                       f"under {item.order_ref}.", code="order_mismatch")
+
+
+def _warehouse(session: Session, item: SerialItem, code: str | None):
+    if (code or "").strip():
+        found = defect_queries.warehouse_by_code(session, code)
+        if found is None:
+            raise NotFound(f"There is no warehouse {code.strip().upper()[:40]}.")
+        return found
+    return item.warehouse or (item.receipt.warehouse if item.receipt else None)
+
+
+def take_return(session: Session, *, serial: str, outcome: str, actor: User | None, order_ref: str | None = None,
+                condition: str | None = None, warehouse: str | None = None, bin_code: str | None = None,
+                reason: str | None = None, replacement_serial: str | None = None, note: str | None = None,
+                today: date | None = None) -> CustomerReturn:
+    if outcome not in OUTCOMES:
+        raise Invalid(f"{outcome!r} is not an outcome: one of {', '.join(OUTCOMES)}.", code="unknown_outcome")
+    item = defects.item_by_serial(session, serial, lock=True)
+    _check_sale(item, order_ref)
+    state = warranty_state(item, today or utcnow().date())
+    sale = f"customer return of order {item.order_ref}"
+    if outcome == "restock":
+        condition = _required(condition, "a condition", outcome).lower()
+        if condition not in CONDITIONS:
+            raise Invalid(f"{condition!r} is not a condition: one of {', '.join(CONDITIONS)}.",
+                          code="unknown_condition")
+        target = defects.storage_bin(session, warehouse=_required(warehouse, "a warehouse", outcome),
+                                     bin_code=_required(bin_code, "a bin", outcome), who="a returned item")
+        cleaned = defects.clean_note(note)
+        ledger.transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=actor,
+                          to_bin=target, to_condition=condition, note=f"{sale}: {cleaned}" if cleaned else sale)
+        return CustomerReturn(item=item, warranty=state)
+    reason = _required(reason, "a reason", outcome)
+    replacement = None
+    if outcome == "exchange":
+        replacement = defects.item_by_serial(session, _required(replacement_serial, "a replacement_serial", outcome),
+                                             lock=True)
+        if replacement.status != ItemStatus.IN_STOCK or replacement.product_id != item.product_id:
+            raise Conflict(f"{replacement.serial} is {ledger.human(replacement.status)}: the replacement is a unit "
+                           f"of {item.product.sku} in stock.", code="replacement_not_allowed")
+    there = _warehouse(session, item, warehouse)
+    if there is None:
+        raise Invalid("Say which warehouse takes the item back.", code="field_required")
+    defects.flag_defect(session, item=item, reason=reason, stage=DefectStage.CUSTOMER_RETURN, actor=actor,
+                        note=note, returned_to=there)
+    if replacement is not None:
+        ledger.transition(session, replacement, to_status=ItemStatus.SOLD, kind=MovementKind.SHIPPED, actor=actor,
+                          note=f"order {item.order_ref}: exchange for {item.serial}")
+        replacement.sold_at = utcnow()
+        replacement.order_ref = item.order_ref
+        replacement.warranty_ends_on = item.warranty_ends_on  # the warranty does not restart
+    return CustomerReturn(item=item, warranty=state, replacement=replacement)
