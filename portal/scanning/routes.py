@@ -66,7 +66,7 @@ def _row(answer: dict):
     response = make_response(render_template("scanning/_scan_row.html", scan=answer))
     public = {k: v for k, v in answer.items() if k in (
         "client_scan_id", "result", "message", "kind", "undoable", "context", "replayed", "task",
-        "feedback", "headline", "confirm", "recorded", "at", "time_source", "time_note")}
+        "feedback", "headline", "confirm", "recorded", "at", "time_source")}
     return add_trigger(response, "scan:result", public)
 
 

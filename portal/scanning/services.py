@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -69,9 +70,9 @@ MAX_ORDER_REF = 100
 #: What an order reference looks like (PORTAL_ORDER_REF_PATTERN; matched case-insensitively).
 #: Anything else scanned where an order reference is due asks for a confirmation first.
 DEFAULT_ORDER_REF_PATTERN = r"^(SO|ORD|PO)[-_ A-Z0-9]{2,}$"
-#: A device time older than this (PORTAL_SCAN_DEVICE_TIME_MAX_AGE_S) is not believed.
+#: A device time older than this (PORTAL_SCAN_DEVICE_TIME_MAX_AGE_S) is not believed: the scan is refused.
 DEFAULT_DEVICE_TIME_MAX_AGE_S = 24 * 3600
-#: A device clock this far ahead of the server's still counts (as the server's time).
+#: A device clock this far ahead of the server's still counts (as the server's time); further is refused.
 DEVICE_CLOCK_AHEAD_S = 120
 #: A bin look-up lists at most this many of the bin's items (and says how many there are).
 BIN_LOOKUP_LIMIT = 20
@@ -105,11 +106,12 @@ def _order_ref_pattern(pattern: str) -> re.Pattern:
 
 @dataclass(frozen=True)
 class ScanTime:
-    """When a scan happened: the device's time when it is believable, else the server's."""
+    """When a scan happened: the device's time when it is believable, else the
+    server's (a scan that sent none); ``refusal`` says why a sent time is not."""
 
     at: datetime
     source: str  # "device" or "server"
-    note: str | None = None  # why the device's time was not used
+    refusal: str | None = None  # the device's time is off: the scan is refused with this
 
 
 def scan_time(raw, *, now: datetime, max_age_s: int = DEFAULT_DEVICE_TIME_MAX_AGE_S) -> ScanTime:
@@ -117,30 +119,31 @@ def scan_time(raw, *, now: datetime, max_age_s: int = DEFAULT_DEVICE_TIME_MAX_AG
 
     A scan queued offline arrives late: it is recorded when it was made, as long
     as that is neither in the future (a clock a little ahead counts as now) nor
-    older than ``max_age_s``; outside those bounds the server's time is used and
-    the note says so. ``now`` and the answer are naive UTC."""
+    older than ``max_age_s``. Outside those bounds the device's clock is wrong and
+    nothing is recorded: guessing a time would put a movement at the wrong moment
+    in the item's history, so the operator is asked to set the clock and scan
+    again (issue 12, bad input). ``now`` and the answer are naive UTC."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return ScanTime(now, "server")
+    again = "then scan again. Nothing recorded."
     if isinstance(raw, datetime):
         device = raw
     else:
         try:
             device = datetime.fromisoformat(str(raw).strip())
         except ValueError:
-            return ScanTime(now, "server", "The device sent an unreadable time: the server's time was recorded.")
+            return ScanTime(now, "server", f"The device sent an unreadable time: reload the scan page, {again}")
     if device.tzinfo is not None:
         device = device.astimezone(UTC).replace(tzinfo=None)
     if device > now + timedelta(seconds=DEVICE_CLOCK_AHEAD_S):
-        return ScanTime(now, "server", "The device's clock is ahead of the portal's: the server's time was recorded.")
+        ahead = math.ceil((device - now).total_seconds() / 60)
+        return ScanTime(now, "server", f"This device's clock is {ahead} min ahead of the portal's: "
+                                       f"set the device's date and time, {again}")
     if device > now:
         return ScanTime(now, "device")
     if device < now - timedelta(seconds=max_age_s):
-        hours = max_age_s / 3600
-        return ScanTime(
-            now, "server",
-            f"The device's time is more than {hours:g} h old: the server's time was recorded. "
-            "Check the device's clock.",
-        )
+        return ScanTime(now, "server", f"The device's time for this scan is more than {max_age_s / 3600:g} h ago: "
+                                       f"check the device's date and time, {again}")
     return ScanTime(device, "device")
 
 
@@ -390,9 +393,6 @@ class _Scan:
             body["headline"] = headline
         if self.time is not None:
             body["time_source"] = self.time.source
-            if self.time.note:
-                body["time_note"] = self.time.note
-                body["message"] = f"{message} ({self.time.note})"
         if self.scan_session is not None:
             body["context"] = {
                 "bin": bin_label(self.target),
@@ -491,6 +491,8 @@ def record_scan(
                  at=when.at)
     scan = _Scan(session, log, actor, settings)
     scan.time = when if scanned_at is not None else None
+    if when.refusal:
+        return scan.refused(when.refusal, kind="none")
     with session.no_autoflush:  # everything else is written by the one flush at commit
         return _record(session, log, scan, raw=raw, session_key=session_key,
                        warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
@@ -698,7 +700,7 @@ def _transition(scan: _Scan, item: SerialItem, **kwargs):
 
 def _put_away(scan: _Scan, item: SerialItem) -> dict:
     target = scan.target
-    refused = _refused(scan, item, doing="put away")
+    refused = _refused(scan, item, doing="put away") or _other_warehouse(scan, item, target)
     if refused:
         return refused
     if item.status == S.EXPECTED:
@@ -714,6 +716,20 @@ def _put_away(scan: _Scan, item: SerialItem) -> dict:
     return scan.answer(
         WARNING, f"{item.serial} was already in stock in {was}: moved to {bin_label(target)}.", undoable=True
     )
+
+
+def _other_warehouse(scan: _Scan, item: SerialItem, target: Bin) -> dict | None:
+    """A put-away into a bin of another warehouse than the one the item is in, or
+    was received for, is refused (issue 12, bad input: a label of another
+    warehouse): the operator scans a bin of the item's own warehouse."""
+    own = item.warehouse_id or scan.facts.receipt_warehouse_id
+    if own is None or own == target.warehouse_id:
+        return None
+    code = scan.session.scalar(select(Warehouse.code).where(Warehouse.id == own))
+    expected = "is expected in" if item.status == S.EXPECTED else "is in"
+    return scan.refused(
+        f"{item.serial} {expected} warehouse {code}, but {bin_label(target)} is a bin of {target.warehouse.code}: "
+        f"scan a bin label of {code}. Nothing recorded.", kind="bin")
 
 
 def _found_or_already_there(scan: _Scan, item: SerialItem, target) -> dict | None:

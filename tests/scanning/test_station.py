@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.models import Movement, utcnow
 from portal.scanning import services
@@ -24,7 +24,7 @@ NOW = datetime(2026, 12, 3, 12, 0, 0)
 
 def test_a_device_time_within_bounds_is_the_time_recorded():
     made = scan_time("2026-12-03T11:15:30.250Z", now=NOW)
-    assert made.at == datetime(2026, 12, 3, 11, 15, 30, 250000) and made.source == "device" and made.note is None
+    assert made.at == datetime(2026, 12, 3, 11, 15, 30, 250000) and made.source == "device" and made.refusal is None
 
 
 def test_a_device_time_with_an_offset_is_turned_into_utc():
@@ -32,14 +32,14 @@ def test_a_device_time_with_an_offset_is_turned_into_utc():
 
 
 @pytest.mark.parametrize("raw, why", [
-    ("2026-12-03T12:10:00Z", "ahead"),  # ten minutes in the future
-    ("2026-12-01T08:00:00Z", "24 h"),  # two days old
+    ("2026-12-03T12:10:00Z", "10 min ahead"),  # ten minutes in the future
+    ("2026-12-01T08:00:00Z", "more than 24 h ago"),  # two days old
     ("yesterday at noon", "unreadable"),
     ("2026-13-45T99:00:00", "unreadable"),
 ])
-def test_a_device_time_out_of_bounds_gives_the_server_time_and_says_why(raw, why):
+def test_a_device_time_out_of_bounds_is_refused_saying_why_and_what_to_do(raw, why):
     made = scan_time(raw, now=NOW)
-    assert made.at == NOW and made.source == "server" and why in made.note
+    assert why in made.refusal and "scan again. Nothing recorded." in made.refusal
 
 
 def test_a_clock_a_little_ahead_counts_as_now_and_no_time_is_the_server_time():
@@ -49,8 +49,9 @@ def test_a_clock_a_little_ahead_counts_as_now_and_no_time_is_the_server_time():
 
 
 def test_the_bound_on_old_device_times_is_a_setting():
-    assert scan_time("2026-12-03T10:00:00Z", now=NOW, max_age_s=3600).source == "server"
-    assert scan_time("2026-12-03T10:00:00Z", now=NOW, max_age_s=3 * 3600).source == "device"
+    assert "more than 1 h ago" in scan_time("2026-12-03T10:00:00Z", now=NOW, max_age_s=3600).refusal
+    assert scan_time("2026-12-03T10:00:00Z", now=NOW, max_age_s=3 * 3600) == services.ScanTime(
+        datetime(2026, 12, 3, 10), "device")
 
 
 # --- device time through the service --------------------------------------------------
@@ -67,14 +68,21 @@ def test_a_scan_queued_offline_is_recorded_when_it_was_made(floor, scan):
     assert floor.session.scalar(select(ScanLog.at).where(ScanLog.client_scan_id == answer["client_scan_id"])) == made
 
 
-def test_a_device_time_far_off_records_the_server_time_and_the_answer_says_so(floor, scan):
+def test_a_device_time_far_off_is_refused_and_nothing_is_recorded(floor, scan):
+    """Issue 12, bad input: a scan with a device time far from the server's gets a
+    message that says what to do, and nothing is recorded (before: the server's
+    time was recorded in its place)."""
     item = floor.item(status="in_stock", bin=floor.bin_b)
     scan("ship", "SO-1")
-    before = utcnow()
-    answer = scan("ship", item.serial, scanned_at="2020-01-01T00:00:00Z")
-    assert answer["result"] == "accepted" and answer["time_source"] == "server"
-    assert "server's time was recorded" in answer["time_note"] and "server's time" in answer["message"]
-    assert item.sold_at >= before
+    movements = floor.session.scalar(select(func.count()).select_from(Movement).where(Movement.item_id == item.id))
+    for far_off in ("2020-01-01T00:00:00Z", (utcnow() + timedelta(hours=3)).isoformat() + "Z"):
+        answer = scan("ship", item.serial, scanned_at=far_off)
+        assert answer["result"] == "refused" and answer["recorded"] is False
+        assert "date and time" in answer["message"] and "Nothing recorded." in answer["message"]
+    floor.session.expire_all()
+    assert item.status == "in_stock" and item.sold_at is None and item.order_ref is None
+    assert floor.session.scalar(
+        select(func.count()).select_from(Movement).where(Movement.item_id == item.id)) == movements
 
 
 # --- ship: the order reference is its own step -----------------------------------------
@@ -202,10 +210,11 @@ def test_a_malformed_scan_is_refused_with_400_and_its_error_code(station):
         assert response.headers["X-Portal-Error"] == "bad_scan_request"
         assert "HX-Trigger" not in response.headers
     assert "client_scan_id" in bad_id.get_data(as_text=True) and "code" in too_long.get_data(as_text=True)
-    good = post(station, "/scan/put-away/scans", client_scan_id=uuid.uuid4().hex, code="BIN:WH1/A-01",
-                session=session, scanned_at="not a time")
-    answer = json.loads(good.headers["HX-Trigger"])["scan:result"]
-    assert good.status_code == 200 and answer["result"] == "accepted" and answer["time_source"] == "server"
+    # a well-formed scan with an unreadable device time is an answer (refused, saying what to do), not a 400
+    odd_time = post(station, "/scan/put-away/scans", client_scan_id=uuid.uuid4().hex, code="BIN:WH1/A-01",
+                    session=session, scanned_at="not a time")
+    answer = json.loads(odd_time.headers["HX-Trigger"])["scan:result"]
+    assert odd_time.status_code == 200 and answer["result"] == "refused" and "reload the scan page" in answer["message"]
 
 
 def test_a_csrf_failure_names_itself_in_the_header(station):
