@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import segno
@@ -348,4 +349,40 @@ def test_looking_up_a_bin_label_lists_what_is_in_the_bin_at_360_px(page, live_se
     for serial in shop["stock"]:
         expect(page.locator("#scan-log")).to_contain_text(serial)
     assert fits(page)
+    assert errors == []
+
+
+def test_the_fifo_warning_is_one_line_in_the_banner_with_the_rest_on_tap_at_360_px(
+    page, live_server, make_user, browser_login, app
+):
+    """Issue 12.5: shipping a newer unit while an older one of the same product
+    is in stock shows one line (which unit, where the older one is) instead of six;
+    the first-in-first-out explanation is a tap away."""
+    with app.app_context():
+        wh, item = wh1_stock(db.session)
+        b = factories.bin_(db.session, warehouse_id=wh.id, code="B-02")
+        old = item("OLD001", "in_stock", bin_id=b.id, received_at=utcnow() - timedelta(days=90))
+        new = item("NEW001", "in_stock", bin_id=b.id, received_at=utcnow() - timedelta(days=2))
+        db.session.commit()
+    errors = console_errors(page)
+    open_task(page, live_server, make_user, browser_login, "ship")
+    banner = page.locator("#scan-banner")
+    height = banner.bounding_box()["height"]
+    scanner(page, "SO-2026-0009")
+    expect(banner).to_contain_text("SO-2026-0009")
+    scanner(page, new)
+    text = page.locator("#scan-banner .banner-text")
+    expect(text).to_have_text(f"{new} shipped. Older: {old} in WH1/B-02.")
+    expect(banner).to_have_class("banner banner-warning")
+    box, line_height, clipped = page.evaluate("""() => { const el = document.querySelector('#scan-banner .banner-text');
+        const b = document.getElementById('scan-banner');
+        return [el.getBoundingClientRect().height, parseFloat(getComputedStyle(el).lineHeight),
+                b.scrollHeight > b.clientHeight]; }""")
+    # one sentence (two lines at most at 360 px), not six
+    assert box <= line_height * 2.2 and not clipped, (box, line_height)
+    assert banner.bounding_box()["height"] == height
+    assert fits(page)
+    banner.click()
+    expect(page.locator("#scan-banner .banner-details")).to_contain_text("first in, first out")
+    expect(page.locator("#scan-code")).to_be_focused()
     assert errors == []
