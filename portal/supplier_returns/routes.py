@@ -73,7 +73,8 @@ def add_item(return_id: int):
 @roles_required(*ROLES)
 def remove_item(return_id: int, serial: str):
     return _act(return_id, ActionForm(),
-                lambda f: services.remove_item(db.session, return_id=return_id, serial=serial),
+                lambda f: services.remove_item(db.session, return_id=return_id, serial=serial,
+                                                 actor=current_user),
                 f"{serial} taken off the return.")
 
 
@@ -89,7 +90,7 @@ def ship(return_id: int):
 @roles_required(*ROLES)
 def close(return_id: int):
     return _act(return_id, CloseForm(), lambda f: services.close(db.session, return_id=return_id,
-                                                                 credit_note=f.credit_note.data),
+                                                                 credit_note=f.credit_note.data, actor=current_user),
                 "Return closed.")
 
 
