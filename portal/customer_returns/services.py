@@ -19,6 +19,7 @@ from ..items import ledger
 from ..models import Condition, DefectStage, ItemStatus, MovementKind, SerialItem, User, utcnow
 from ..warranty import WarrantyState, warranty_state
 from .models import OUTCOMES, CustomerReturnEntry
+
 CONDITIONS = tuple(c.value for c in Condition)
 #: Who takes customer returns: whoever may scan (admins always may).
 RETURN_ROLES = ("operator", "receiver", "manager")

@@ -55,6 +55,7 @@ class SupplierReturnLine(db.Model):
     added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[SerialItem] = relationship()
+    added_by: Mapped[User | None] = relationship()
 
 
 class SupplierReturnRemoval(db.Model):
@@ -71,6 +72,9 @@ class SupplierReturnRemoval(db.Model):
     added_at: Mapped[datetime] = mapped_column(DateTime)
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     removed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
+    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
 
 
 class ItemReplacement(db.Model):
