@@ -2,18 +2,15 @@
 (issue 13 points 4 and 8), through the API; every answer checked against the
 OpenAPI document."""
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from portal.errors import Conflict
 from portal.extensions import db
 from portal.models import ItemStatus, Receipt, SerialItem
 from portal.supplier_returns import replacements
 from portal.supplier_returns.models import ItemReplacement
 from tests import factories
-from tests.supplier_returns import returned_items
+from tests.supplier_returns import at_once, returned_items
 
 
 @pytest.fixture
@@ -101,35 +98,6 @@ def test_only_receivers_managers_and_admins_link(api_as, returned):
     assert _link(api_as("admin"), "OLD-1", "NEW-1").status_code == 200
 
 
-def _race(app, pairs):
-    barrier = threading.Barrier(len(pairs))
-    codes, errors = [], []
-
-    def link(serial, replacement):
-        try:
-            with app.app_context():
-                barrier.wait(timeout=30)
-                try:
-                    replacements.link_replacement(db.session, serial=serial, replacement_serial=replacement,
-                                                  actor=None)
-                    db.session.commit()
-                    codes.append("linked")
-                except Conflict as refused:
-                    db.session.rollback()
-                    codes.append(refused.code)
-                db.session.remove()
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=link, args=pair) for pair in pairs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return sorted(codes)
-
-
 @pytest.mark.parametrize("pairs, refusal", [
     ((("OLD-1", "NEW-1"), ("OLD-1", "NEW-2")), "already_replaced"),
     ((("OLD-1", "NEW-1"), ("OLD-2", "NEW-1")), "already_replacing"),
@@ -137,6 +105,8 @@ def _race(app, pairs):
 def test_two_links_at_once_cannot_both_win(app, dialect, returned, pairs, refusal):
     if dialect != "postgresql":
         pytest.skip("row locks: PostgreSQL only")
-    assert _race(app, pairs) == [refusal, "linked"]
+    writes = [lambda s, pair=pair: replacements.link_replacement(s, serial=pair[0], replacement_serial=pair[1],
+                                                                 actor=None) for pair in pairs]
+    assert at_once(app, writes) == [refusal, "done"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ItemReplacement)) == 1

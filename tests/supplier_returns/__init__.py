@@ -43,3 +43,39 @@ def returned_items(s, *, warehouse: str, serials: tuple[str, ...], replacements:
         factories.item(s, serial=serial, bin_id=shelf.id, supplier_id=acme.id, product_id=product.id,
                        receipt_id=receipts[1].id)
     return found
+
+
+def at_once(app, writes) -> list[str]:
+    """Each of ``writes`` (a callable taking the session) in its own thread and
+    transaction, all let go together; the sorted outcomes: "done" for a commit,
+    else the Conflict's code."""
+    import threading
+
+    from portal.errors import Conflict
+    from portal.extensions import db
+
+    barrier = threading.Barrier(len(writes))
+    codes, errors = [], []
+
+    def run(write):
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)
+                try:
+                    write(db.session)
+                    db.session.commit()
+                    codes.append("done")
+                except Conflict as refused:
+                    db.session.rollback()
+                    codes.append(refused.code)
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(write,)) for write in writes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return sorted(codes)
