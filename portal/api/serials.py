@@ -12,6 +12,7 @@ from ..extensions import db
 from ..items import queries
 from ..models import Condition, ItemStatus, Movement, Ownership, SerialItem, utcnow
 from ..serials import normalise
+from ..supplier_returns.replacements import links
 from ..warranty import warranty_state
 from . import bp
 from .schema import ApiModel, Day, Money, Stamp, answer, operation
@@ -70,10 +71,15 @@ class ItemOut(ApiModel):
     sold_at: Stamp | None
     order_ref: str | None
     warranty_ends_on: Day | None
+    replaced_by: Annotated[str | None, Field(description="Returned to the supplier: the serial of the unit the "
+                                                         "supplier sent in its place, once linked")]
+    replaces: Annotated[str | None, Field(description="The serial of the item returned to the supplier that "
+                                                      "this unit replaces")]
     movements: Annotated[list[MovementOut], Field(description="Oldest first")]
 
     @classmethod
     def of(cls, item: SerialItem, movements: list[Movement]) -> ItemOut:
+        linked = links(db.session, item.id)
         return cls(
             serial=item.serial, status=item.status, condition=item.condition, ownership=item.ownership,
             product=ProductRef.model_validate(item.product), supplier=SupplierRef.model_validate(item.supplier),
@@ -82,7 +88,8 @@ class ItemOut(ApiModel):
             unit_cost=item.unit_cost, received_at=item.received_at,
             age_days=(utcnow() - item.received_at).days if item.received_at else None,
             expires_at=item.expires_at, sold_at=item.sold_at, order_ref=item.order_ref,
-            warranty_ends_on=item.warranty_ends_on, movements=[MovementOut.of(m) for m in movements],
+            warranty_ends_on=item.warranty_ends_on, replaced_by=linked.replaced_by, replaces=linked.replaces,
+            movements=[MovementOut.of(m) for m in movements],
         )
 
 

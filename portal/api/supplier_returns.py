@@ -8,12 +8,14 @@ from flask import Response
 from pydantic import Field, StrictStr
 
 from ..extensions import db
-from ..supplier_returns import queries, services
+from ..supplier_returns import queries, replacements, services
 from ..supplier_returns.models import SupplierReturn
 from ..supplier_returns.note import return_note_pdf
 from . import bp
 from .auth import current_api_user
+from .defects import item_out
 from .schema import ApiModel, Request, Stamp, answer, operation
+from .serials import ItemOut
 
 Number = Annotated[StrictStr, Field(description=f"At most {services.MAX_NUMBER} characters, stored as typed")]
 REFUSALS = ("other_supplier (another supplier's item), not_defective, other_warehouse (in another warehouse), "
@@ -34,6 +36,10 @@ class ReturnClose(Request):
     credit_note: Number | None = None
 
 
+class ReplacementNew(Request):
+    replacement_serial: Annotated[StrictStr, Field(description="The unit the supplier sent in its place")]
+
+
 class ReturnLineOut(ApiModel):
     serial: str
     sku: str
@@ -41,6 +47,7 @@ class ReturnLineOut(ApiModel):
     status: str
     reason: Annotated[str | None, Field(description="The item's latest defect reason")]
     added_at: Stamp
+    replaced_by: Annotated[str | None, Field(description="The serial of its replacement, once linked")] = None
 
 
 class ReturnOut(ApiModel):
@@ -97,7 +104,8 @@ def supplier_return_add(return_id: int, body: ReturnItemNew):
            errors={404: "No such return, or the serial is not on it", 409: "The return is not open (not_open)"},
            summary="Take an item off an open return")
 def supplier_return_remove(return_id: int, serial: str):
-    return answer(ReturnOut.of(services.remove_item(db.session, return_id=return_id, serial=serial)))
+    return answer(ReturnOut.of(services.remove_item(db.session, return_id=return_id, serial=serial,
+                                                     actor=current_api_user())))
 
 
 @bp.post("/supplier-returns/<int:return_id>/ship")
@@ -114,7 +122,7 @@ def supplier_return_ship(return_id: int):
            errors={404: "No such return", 409: "The return is not shipped yet (not_shipped)"},
            summary="Close a shipped return, with the supplier's credit note number")
 def supplier_return_close(return_id: int, body: ReturnClose):
-    found = services.close(db.session, return_id=return_id, credit_note=body.credit_note)
+    found = services.close(db.session, return_id=return_id, credit_note=body.credit_note, actor=current_api_user())
     return answer(ReturnOut.of(found))
 
 
@@ -129,3 +137,19 @@ def supplier_return_note(return_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="return-{found.id}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/serials/<path:serial>/replacement")
+@operation(tag="supplier returns", roles=replacements.REPLACEMENT_ROLES, body=ReplacementNew,
+           answers={200: ItemOut}, errors={
+               404: "Unknown serial or replacement serial",
+               409: "Refused: status_not_allowed (only an item returned_to_supplier is replaced), already_replaced, "
+                    "other_product, already_replacing (the unit replaces another item), same_item, not_received, "
+                    "same_receipt or received_earlier (the replacement comes on a later receipt)"},
+           summary="Link a replacement from the supplier to the item it replaces (the same pair again: no change)",
+           description="Answers the original item, whose replaced_by is now the replacement's serial; the "
+                       "replacement's item JSON carries replaces.")
+def serial_replacement(serial: str, body: ReplacementNew):
+    original = replacements.link_replacement(db.session, serial=serial, replacement_serial=body.replacement_serial,
+                                             actor=current_api_user())
+    return answer(item_out(original))

@@ -2,7 +2,8 @@
 order given, if one is), then back in stock with a condition, defective into
 quarantine (stage customer_return), or exchanged for a unit from stock sold
 under the same order whose warranty ends when the original's would have. The
-sale stays in the item's history (its movements); nothing here commits."""
+sale stays in the item's history (its movements), and each return leaves a
+record of its order, warranty and outcome for the timeline; nothing here commits."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from ..errors import Conflict, Invalid, NotFound
 from ..items import ledger
 from ..models import Condition, DefectStage, ItemStatus, MovementKind, SerialItem, User, utcnow
 from ..warranty import WarrantyState, warranty_state
+from .models import OUTCOMES, CustomerReturnEntry
 
-OUTCOMES = ("restock", "defective", "exchange")
 CONDITIONS = tuple(c.value for c in Condition)
 #: Who takes customer returns: whoever may scan (admins always may).
 RETURN_ROLES = ("operator", "receiver", "manager")
@@ -77,7 +78,7 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
         cleaned = defects.clean_note(note)
         ledger.transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=actor,
                           to_bin=target, to_condition=condition, note=f"{sale}: {cleaned}" if cleaned else sale)
-        return CustomerReturn(item=item, warranty=state)
+        return _recorded(session, CustomerReturn(item=item, warranty=state), outcome, actor)
     reason = _required(reason, "a reason", outcome)
     replacement = None
     if outcome == "exchange":
@@ -97,4 +98,14 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
         replacement.sold_at = utcnow()
         replacement.order_ref = item.order_ref
         replacement.warranty_ends_on = item.warranty_ends_on  # the warranty does not restart
-    return CustomerReturn(item=item, warranty=state, replacement=replacement)
+    return _recorded(session, CustomerReturn(item=item, warranty=state, replacement=replacement), outcome, actor)
+
+
+def _recorded(session: Session, taken: CustomerReturn, outcome: str, actor: User | None) -> CustomerReturn:
+    """The return's record: its order, the warranty that day, the outcome (and the exchange's unit)."""
+    session.add(CustomerReturnEntry(
+        item_id=taken.item.id, order_ref=taken.warranty.order_ref, outcome=outcome,
+        in_warranty=taken.warranty.in_warranty, warranty_ends_on=taken.warranty.ends_on,
+        days_left=taken.warranty.days_left, returned_at=utcnow(), returned_by_id=actor.id if actor else None,
+        replacement_item_id=taken.replacement.id if taken.replacement is not None else None))
+    return taken

@@ -52,9 +52,14 @@ def detail(serial: str):
     item = queries.item_by_serial(db.session, serial)
     if item is None:
         return redirect(url_for("items.lookup", serial=serial))
-    from ..defects.routes import flag_form  # here: the defects package builds on the ledger in this one
+    # here: the defects and supplier returns packages build on the ledger in this one
+    from ..defects.routes import flag_form
+    from ..supplier_returns.replacements import links
+    from ..supplier_returns.routes import replacement_form
+    from .timeline import item_timeline
 
     movements = db.session.scalars(queries.timeline(item.id)).all()
+    linked = links(db.session, item.id)
     now = utcnow()
     since = ageing.in_bin_since(item, movements)
     return render_template(
@@ -62,7 +67,8 @@ def detail(serial: str):
         in_bin_days=(now - since).days if since else None, in_bin_since=since, today=now.date(),
         warranty=warranty_state(item, now.date()),
         order_url=_order_url(item.order_ref) if item.order_ref else None,
-        defect_form=flag_form(item),
+        defect_form=flag_form(item), timeline=item_timeline(db.session, item.id, movements), links=linked,
+        replacement_form=replacement_form(item, linked),
     )
 
 

@@ -20,6 +20,11 @@ class SerialForm(FlaskForm):
     serial = StringField("Serial", validators=[DataRequired("Scan or type a serial."), Length(max=64)])
 
 
+class ReplacementForm(FlaskForm):
+    replacement_serial = StringField("Replacement serial", validators=[
+        DataRequired("Scan or type the serial of the unit the supplier sent."), Length(max=64)])
+
+
 class CloseForm(FlaskForm):
     credit_note = StringField("Credit note", validators=[Optional(), Length(max=MAX_NUMBER, message=_LONG)])
 

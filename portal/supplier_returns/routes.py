@@ -8,12 +8,12 @@ from flask import Response, render_template, url_for
 from flask_login import current_user
 
 from ..auth.access import roles_required
-from ..defects.routes import _done, _first_error, _refused
+from ..defects.routes import _done, _first_error, _refused, _write
 from ..errors import DomainError
 from ..extensions import db
 from ..models import utcnow
-from . import bp, queries, services
-from .forms import ActionForm, CloseForm, NewReturnForm, SerialForm
+from . import bp, queries, replacements, services
+from .forms import ActionForm, CloseForm, NewReturnForm, ReplacementForm, SerialForm
 from .note import return_note_pdf
 
 ROLES = services.RETURN_ROLES
@@ -73,7 +73,8 @@ def add_item(return_id: int):
 @roles_required(*ROLES)
 def remove_item(return_id: int, serial: str):
     return _act(return_id, ActionForm(),
-                lambda f: services.remove_item(db.session, return_id=return_id, serial=serial),
+                lambda f: services.remove_item(db.session, return_id=return_id, serial=serial,
+                                                 actor=current_user),
                 f"{serial} taken off the return.")
 
 
@@ -89,7 +90,7 @@ def ship(return_id: int):
 @roles_required(*ROLES)
 def close(return_id: int):
     return _act(return_id, CloseForm(), lambda f: services.close(db.session, return_id=return_id,
-                                                                 credit_note=f.credit_note.data),
+                                                                 credit_note=f.credit_note.data, actor=current_user),
                 "Return closed.")
 
 
@@ -100,3 +101,24 @@ def note(return_id: int):
     response = Response(return_note_pdf(db.session, found), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="return-{found.id}.pdf"'
     return response
+
+
+def replacement_form(item, linked: replacements.Links) -> ReplacementForm | None:
+    """The item page's "link the replacement" form: for an item returned to the
+    supplier and not replaced yet, and a user who works returns."""
+    if (item.status != replacements.REPLACEABLE or linked.replaced_by is not None
+            or not current_user.has_role(*replacements.REPLACEMENT_ROLES)):
+        return None
+    return ReplacementForm()
+
+
+@bp.route("/items/<path:serial>/replacement", methods=["POST"])
+@roles_required(*replacements.REPLACEMENT_ROLES)
+def link_replacement(serial: str):
+    """From the item page of an item returned to the supplier; back there, done or refused."""
+    return _write(ReplacementForm(), url_for("items.detail", serial=serial),
+                  lambda form: replacements.link_replacement(db.session, serial=serial,
+                                                             replacement_serial=form.replacement_serial.data,
+                                                             actor=current_user),
+                  lambda original: f"{original.serial} is replaced by "
+                                   f"{replacements.links(db.session, original.id).replaced_by}.")

@@ -12,7 +12,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..items import ledger
 from ..models import ItemStatus, MovementKind, SerialItem, Supplier, User, Warehouse, utcnow
 from . import queries
-from .models import ReturnStatus, SupplierReturn, SupplierReturnLine
+from .models import ReturnStatus, SupplierReturn, SupplierReturnLine, SupplierReturnRemoval
 
 #: Who works returns to the supplier (admins always may).
 RETURN_ROLES = ("receiver", "manager")
@@ -86,14 +86,18 @@ def add_item(session: Session, *, return_id: int, serial: str, actor: User | Non
     return found
 
 
-def remove_item(session: Session, *, return_id: int, serial: str) -> SupplierReturn:
-    """Take an item off an open return (it stays defective in quarantine)."""
+def remove_item(session: Session, *, return_id: int, serial: str, actor: User | None = None) -> SupplierReturn:
+    """Take an item off an open return (it stays defective in quarantine); the
+    removal is kept for the item's timeline."""
     found = get_return(session, return_id, lock=True)
     _still_open(found, "items are taken off")
     item = item_by_serial(session, serial)
     line = queries.line(session, return_id=found.id, item_id=item.id)
     if line is None:
         raise NotFound(f"{item.serial} is not on return #{found.id}.")
+    session.add(SupplierReturnRemoval(return_id=found.id, item_id=item.id, added_by_id=line.added_by_id,
+                                      added_at=line.added_at, removed_by_id=actor.id if actor else None,
+                                      removed_at=utcnow()))
     session.delete(line)
     session.flush()
     return found
@@ -126,7 +130,8 @@ def ship(session: Session, *, return_id: int, actor: User | None) -> SupplierRet
     return found
 
 
-def close(session: Session, *, return_id: int, credit_note: str | None) -> SupplierReturn:
+def close(session: Session, *, return_id: int, credit_note: str | None,
+          actor: User | None = None) -> SupplierReturn:
     """A shipped return closed, with the supplier's credit note number if there
     is one. Closing it again changes nothing."""
     found = get_return(session, return_id, lock=True)
@@ -137,5 +142,6 @@ def close(session: Session, *, return_id: int, credit_note: str | None) -> Suppl
     found.credit_note = _number(credit_note, "credit note")
     found.status = ReturnStatus.CLOSED
     found.closed_at = utcnow()
+    found.closed_by_id = actor.id if actor else None
     session.flush()
     return found

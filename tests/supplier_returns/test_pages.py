@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ItemStatus, SerialItem
-from tests.supplier_returns import defective_items
+from tests.supplier_returns import defective_items, returned_items
 
 HOSTILE = '<img src=x onerror="alert(1)">'
 
@@ -53,3 +53,42 @@ def test_operators_cannot_work_returns(app, client_as):
     assert operator.post("/supplier-returns/", data={"supplier": "ACME", "warehouse": "WH-P"}).status_code == 403
     assert client_as("manager").get("/supplier-returns/").status_code == 200
     assert client_as("admin").get("/supplier-returns/").status_code == 200
+
+
+def test_a_receiver_links_the_replacement_on_the_item_page_and_both_pages_show_it(app, client_as):
+    with app.app_context():
+        returned_items(db.session, warehouse="WH-P", serials=("OLD-P",), replacements=("NEW-P", "NEW-Q"))
+        db.session.commit()
+    receiver = client_as("receiver")
+    page = receiver.get("/items/OLD-P").text
+    assert "Link the replacement" in page and 'action="/supplier-returns/items/OLD-P/replacement"' in page
+    assert "Link the replacement" not in receiver.get("/items/NEW-P").text  # in stock: nothing to replace
+    refused = receiver.post("/supplier-returns/items/OLD-P/replacement", data={"replacement_serial": "OLD-P"},
+                            follow_redirects=True)
+    assert refused.request.path == "/items/OLD-P" and "cannot replace itself" in refused.text
+    empty = receiver.post("/supplier-returns/items/OLD-P/replacement", data={"replacement_serial": " "},
+                          follow_redirects=True)
+    assert "Scan or type the serial of the unit the supplier sent." in empty.text
+    hostile = receiver.post("/supplier-returns/items/OLD-P/replacement", data={"replacement_serial": HOSTILE},
+                            follow_redirects=True)
+    assert HOSTILE not in hostile.text and "No item has the serial" in hostile.text
+    linked = receiver.post("/supplier-returns/items/OLD-P/replacement", data={"replacement_serial": "new-p"},
+                           follow_redirects=True)
+    assert linked.request.path == "/items/OLD-P" and "OLD-P is replaced by NEW-P." in linked.text
+    assert 'data-replaced-by><a class="code" href="/items/NEW-P">NEW-P</a>' in linked.text
+    assert "Link the replacement" not in linked.text  # replaced once
+    new = receiver.get("/items/NEW-P").text
+    assert 'data-replaces><a class="code" href="/items/OLD-P">OLD-P</a>' in new
+    shown = receiver.get("/supplier-returns/1").text
+    assert "Replaced by" in shown and 'href="/items/NEW-P">NEW-P</a>' in shown
+
+
+def test_operators_neither_see_nor_post_the_replacement_form(app, client_as):
+    with app.app_context():
+        returned_items(db.session, warehouse="WH-P", serials=("OLD-P",), replacements=("NEW-P",))
+        db.session.commit()
+    operator = client_as("operator")
+    assert "Link the replacement" not in operator.get("/items/OLD-P").text
+    assert operator.post("/supplier-returns/items/OLD-P/replacement",
+                         data={"replacement_serial": "NEW-P"}).status_code == 403
+    assert "Link the replacement" in client_as("admin").get("/items/OLD-P").text
