@@ -11,18 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import DefectReport, Movement, SerialItem
+from tests.api import sold_unit
 
 
 @pytest.fixture
 def shop(api_as, make_product, make_item, make_bin, make_warehouse):
     """SN-SC-1 sold under SO-SC-1; SN-SC-2 and SN-SC-3 in stock in WH-S/A-01-1. Returns an operator's client."""
-    product = make_product(sku="SKU-SC", warranty_months=12)
-    shelf = make_bin(warehouse_id=make_warehouse(code="WH-S").id, code="A-01-1")
-    for n in (1, 2, 3):
-        make_item(serial=f"SN-SC-{n}", product_id=product.id, bin_id=shelf.id)
-    operator = api_as("operator")
-    assert scan(operator, action="ship", serial="SN-SC-1", order_ref="SO-SC-1").json["result"] != "refused"
-    return operator
+    return sold_unit(api_as, make_product, make_item, make_bin, make_warehouse, tag="SC", warehouse="WH-S")
 
 
 def scan(client, **fields):
