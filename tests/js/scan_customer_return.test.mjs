@@ -122,3 +122,27 @@ test("the check's URL carries the code and the order reference, encoded", () => 
   assert.equal(checkUrl("/scan/return/check", "SN 1&x", ""), "/scan/return/check?code=SN+1%26x");
   assert.equal(checkUrl("/scan/return/check", "SN-1", "SO-1"), "/scan/return/check?code=SN-1&order_ref=SO-1");
 });
+
+test("a bin label scanned before the outcome is chosen keeps the serial being taken back", () => {
+  const f = flow();
+  const seq = f.route("SN-1").seq;
+  const early = f.route("bin:WH1/A-01");  // the check is still on its way
+  assert.equal(early.action, "hint");
+  assert.match(early.message, /wait for the warranty check/);
+  assert.ok(f.found(seq, "SN-1"));
+  const hint = f.route("BIN:WH1/A-01");
+  assert.equal(hint.action, "hint");
+  assert.match(hint.message, /choose Back in stock first/);
+  assert.equal(f.serial, "SN-1");
+  f.choose("restock");
+  assert.equal(f.route("BIN:WH1/A-01").action, "send");
+  assert.equal(f.route("BIN:WH1/A-01").action, "check");  // nothing being taken back: the portal says what it is
+});
+
+test("the bin label prefix is the portal's setting", () => {
+  const f = new ReturnFlow({ makeId: () => "scan-x-0000", binPrefix: "LOC#" });
+  f.found(f.route("SN-1").seq, "SN-1");
+  assert.equal(f.route("BIN:WH1/A-01").action, "check");
+  f.found(f.route("SN-1").seq, "SN-1");
+  assert.equal(f.route("loc#WH1/A-01").action, "hint");
+});

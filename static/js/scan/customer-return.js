@@ -37,9 +37,11 @@ export const PLACEHOLDERS = {
 };
 
 export class ReturnFlow {
-  constructor({ makeId = newId } = {}) {
+  constructor({ makeId = newId, binPrefix = "BIN:" } = {}) {
     this.makeId = makeId;
+    this.binPrefix = binPrefix.toUpperCase();
     this.seq = 0;  // the latest warranty check
+    this.checking = false;  // the latest check is on its way
     this.sent = null;  // {id, seq, state}: the outcome on its way, and the choice it was made from
     this.clear();
   }
@@ -62,24 +64,36 @@ export class ReturnFlow {
     return "confirm";
   }
 
-  /** A code from the scan field: {action: "check", seq} or {action: "send", entry}. */
+  /** A code from the scan field: {action: "check", seq}, {action: "send", entry}, or
+   *  {action: "hint", message} for a bin label scanned before the outcome was chosen
+   *  (it must not replace the serial being taken back). */
   route(code) {
     const step = this.step;
     if (step === "bin" || step === "replacement") { return { action: "send", entry: this.entry(code) }; }
+    if ((this.serial || this.checking) && this.isBinLabel(code)) {
+      return { action: "hint", message: `That is a bin label: ${this.checking ? "wait for the warranty check, then " : ""}choose Back in stock first, then scan the bin.` };
+    }
     return { action: "check", seq: this.startCheck() };
   }
 
+  isBinLabel(code) { return String(code || "").trim().toUpperCase().startsWith(this.binPrefix); }
+
   startCheck() {
     this.seq += 1;
+    this.checking = true;
     this.clear();
     return this.seq;
   }
 
   isLatest(seq) { return seq === this.seq; }
 
+  /** The check ``seq`` has its answer (whatever it was). */
+  answered(seq) { if (this.isLatest(seq)) { this.checking = false; } }
+
   /** The check ``seq`` found a serial to take back (``checked``: by the portal, not offline). */
   found(seq, serial, { orderRef = "", checked = true } = {}) {
     if (!this.isLatest(seq) || !serial) { return false; }
+    this.checking = false;
     this.serial = serial;
     this.orderRef = orderRef || "";
     this.checked = checked;
@@ -166,7 +180,7 @@ export function startReturnDesk({ doc = document, station, field, feedback, subm
   const record = $("return-record");
   const orderField = $("return-order-ref");
   const stepLine = $("scan-step");
-  const flow = new ReturnFlow();
+  const flow = new ReturnFlow({ binPrefix: station.dataset.binPrefix || "BIN:" });
 
   function say(text) {
     status.textContent = text || "";
@@ -224,6 +238,7 @@ export function startReturnDesk({ doc = document, station, field, feedback, subm
       } catch (error) { reply = null; }
     }
     if (!flow.isLatest(seq)) { return; }  // another serial was scanned meanwhile
+    flow.answered(seq);
     say("");
     if (!reply) {
       flow.found(seq, code.trim(), { orderRef, checked: false });
@@ -286,7 +301,7 @@ export function startReturnDesk({ doc = document, station, field, feedback, subm
     focusField();
   });
   $("return-cancel").addEventListener("click", () => {
-    flow.startCheck();
+    flow.answered(flow.startCheck());
     orderField.value = "";
     note.value = "";
     showCard(null);
@@ -302,7 +317,13 @@ export function startReturnDesk({ doc = document, station, field, feedback, subm
     /** A code from the scan field: a check, or the outcome scan it completes. */
     take(code) {
       const routed = flow.route(code);
-      if (routed.action === "send") { send(routed.entry); } else { check(code, routed.seq); }
+      if (routed.action === "send") {
+        send(routed.entry);
+      } else if (routed.action === "hint") {
+        feedback.signal("info", routed.message);
+      } else {
+        check(code, routed.seq);
+      }
       return true;
     },
     answered(entry, answer) {
