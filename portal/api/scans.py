@@ -11,6 +11,8 @@ from pydantic import Field, StrictStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 
+from ..customer_returns.services import CONDITIONS, OUTCOMES
+from ..defects.services import STAGES
 from ..errors import DomainError
 from ..extensions import db
 from ..models import ItemStatus, SerialItem
@@ -18,10 +20,14 @@ from ..scanning import services
 from ..scanning.exactly_once import commit_scan
 from . import bp
 from .auth import current_api_user
+from .defects import Note
 from .schema import ApiModel, Day, Request, answer, operation
 
-ACTIONS = ("put_away", "move", "ship", "lookup")
+ACTIONS = ("put_away", "move", "ship", "lookup", "defect", "return")
 Text200 = Annotated[StrictStr, Field(max_length=200)]
+#: What each outcome of a customer return needs besides the serial.
+RETURN_NEEDS = {"restock": ("condition", "warehouse", "bin"), "defective": ("reason",),
+                "exchange": ("reason", "replacement_serial")}
 
 
 class ScanRequest(Request):
@@ -30,14 +36,32 @@ class ScanRequest(Request):
                     "the first answer")]
     action: Literal[ACTIONS]
     serial: Annotated[Text200, Field(description="A plain serial or a GS1 code (AI 21)")]
-    warehouse: Annotated[Text200 | None, Field(description="Warehouse code (put_away, move)")] = None
-    bin: Annotated[Text200 | None, Field(description="Bin code (put_away, move)")] = None
-    order_ref: Annotated[Text200 | None, Field(description="Order reference (ship)")] = None
+    warehouse: Annotated[Text200 | None, Field(
+        description="Warehouse code (put_away, move; return: restock into it, or whose quarantine takes a "
+                    "defective or exchanged item, the item's own by default)")] = None
+    bin: Annotated[Text200 | None, Field(
+        description="Bin code (put_away, move; return: restock, a storage bin)")] = None
+    order_ref: Annotated[Text200 | None, Field(
+        description="Order reference (ship; return: optional, the item must have been sold under it)")] = None
+    reason: Annotated[Text200 | None, Field(
+        description="A code of the active defect reasons (defect; return: defective, exchange)")] = None
+    stage: Annotated[Literal[STAGES] | None, Field(
+        description="defect: where it was found (default: receiving for an expected item, storage for one "
+                    "in stock)")] = None
+    note: Annotated[Note | None, Field(description="defect, return: stored as typed")] = None
+    outcome: Annotated[Literal[OUTCOMES] | None, Field(
+        description="return: restock (needs condition, warehouse, bin), defective (needs reason; into "
+                    "quarantine, stage customer_return) or exchange (needs reason and replacement_serial)")] = None
+    condition: Annotated[Literal[CONDITIONS] | None, Field(description="return, restock: the item's condition")] = None
+    replacement_serial: Annotated[Text200 | None, Field(
+        description="return, exchange: a unit of the same product in stock, sold under the same order with the "
+                    "original's warranty end")] = None
     scanned_at: Annotated[datetime | None, Field(
         description="When the device recorded the scan (ISO 8601; without an offset it is UTC)")] = None
 
     error_codes: ClassVar[dict] = {
-        "client_scan_id": "invalid_client_scan_id", "action": "invalid_action",
+        "client_scan_id": "invalid_client_scan_id", "action": "invalid_action", "stage": "unknown_stage",
+        "outcome": "unknown_outcome", "condition": "unknown_condition",
         ("serial", "missing"): "serial_required", "missing": "field_required",
         "type": "invalid_field", "constraint": "invalid_field",
     }
@@ -71,6 +95,15 @@ class ScanRequest(Request):
             raise PydanticCustomError("bin_required", f"{self.action} needs a bin (and its warehouse).")
         if self.action == "ship" and not (self.order_ref or "").strip():
             raise PydanticCustomError("order_ref_required", "ship needs an order_ref.")
+        if self.action == "defect" and not (self.reason or "").strip():
+            raise PydanticCustomError("reason_required", "defect needs a reason (a code of the active defect reasons).")
+        if self.action == "return":
+            if self.outcome is None:
+                raise PydanticCustomError("outcome_required",
+                                          "return needs an outcome: restock, defective or exchange.")
+            for name in RETURN_NEEDS[self.outcome]:
+                if not (getattr(self, name) or "").strip():
+                    raise PydanticCustomError(f"{name}_required", f"A return with outcome {self.outcome} needs {name}.")
         return self
 
 
@@ -92,6 +125,12 @@ class OlderUnit(ApiModel):
     bin: str
 
 
+class ReturnWarranty(ApiModel):
+    in_warranty: Annotated[bool, Field(description="When the customer brought it back")]
+    ends_on: Day | None
+    days_left: Annotated[int | None, Field(description="Negative: days over")]
+
+
 class ScanAnswer(ApiModel):
     client_scan_id: str
     result: Literal["accepted", "warning", "refused"]
@@ -99,14 +138,21 @@ class ScanAnswer(ApiModel):
     item: ScanItem | None
     replayed: Annotated[bool, Field(description="True when this is the stored answer to an earlier send")] = False
     older_unit: Annotated[OlderUnit | None, Field(description="FIFO: an older unit of the same product")] = None
+    warranty: Annotated[ReturnWarranty | None, Field(description="return: the warranty as it was")] = None
+    replacement: Annotated[ScanItem | None, Field(description="return, exchange: the unit the customer takes")] = None
 
 
 @bp.post("/scans")
 @operation(
-    tag="scans", summary="Record one scan (put away, move, ship or look up), exactly once per client_scan_id",
+    tag="scans", summary="Record one scan (put away, move, ship, look up, flag a defect or take a customer "
+                         "return), exactly once per client_scan_id",
     description="Calls the same service as the scan pages. Sending the same client_scan_id again returns the "
-                "first answer and records nothing new. A refused scan is a 200 with result 'refused'; a "
-                "malformed request is a 422 (a body that is not a JSON object too).",
+                "first answer and records nothing new. A refused scan is a 200 with result 'refused' (an "
+                "unknown serial or bin, an item whose status does not allow it, a return of an item not sold or "
+                "sold under another order, an inactive reason); a malformed request is a 422 (a body that is not "
+                "a JSON object too, or a field the action or the return's outcome needs left out: bin_required, "
+                "order_ref_required, reason_required, outcome_required, condition_required, warehouse_required, "
+                "replacement_serial_required).",
     roles=("operator", "receiver", "manager"), body=ScanRequest, answers={200: ScanAnswer},
 )
 def post_scan(body: ScanRequest):
@@ -124,6 +170,13 @@ def post_scan(body: ScanRequest):
             order_ref=body.order_ref if body.action == "ship" else None,
             settings=services.ScanSettings.from_config(current_app.config),
             scanned_at=body.scanned_at,
+            defect_reason=body.reason if body.action == "defect" else None,
+            defect_stage=body.stage,
+            note=body.note,
+            customer_return=services.ReturnScan(
+                outcome=body.outcome, order_ref=body.order_ref, condition=body.condition, warehouse=body.warehouse,
+                bin=body.bin, reason=body.reason, replacement_serial=body.replacement_serial, note=body.note,
+            ) if body.action == "return" else None,
         ),
         client_scan_id=body.client_scan_id,
         actor=actor,

@@ -58,15 +58,25 @@ def _warehouse(session: Session, item: SerialItem, code: str | None):
     return item.warehouse or (item.receipt.warehouse if item.receipt else None)
 
 
+def returnable(session: Session, *, serial: str, order_ref: str | None = None, today: date | None = None,
+               lock: bool = False) -> CustomerReturn:
+    """The sold item a customer brings back, with its warranty on ``today``;
+    refused (404, not_sold, order_mismatch) otherwise. Changes nothing: the
+    scan station's warranty check before the outcome is chosen."""
+    item = defects.item_by_serial(session, serial, lock=lock)
+    _check_sale(item, order_ref)
+    return CustomerReturn(item=item, warranty=warranty_state(item, today or utcnow().date()))
+
+
 def take_return(session: Session, *, serial: str, outcome: str, actor: User | None, order_ref: str | None = None,
                 condition: str | None = None, warehouse: str | None = None, bin_code: str | None = None,
                 reason: str | None = None, replacement_serial: str | None = None, note: str | None = None,
-                today: date | None = None) -> CustomerReturn:
+                today: date | None = None, client_scan_id: str | None = None) -> CustomerReturn:
+    """``client_scan_id``: the scan station's scan that took it back (the returned item's movement carries it)."""
     if outcome not in OUTCOMES:
         raise Invalid(f"{outcome!r} is not an outcome: one of {', '.join(OUTCOMES)}.", code="unknown_outcome")
-    item = defects.item_by_serial(session, serial, lock=True)
-    _check_sale(item, order_ref)
-    state = warranty_state(item, today or utcnow().date())
+    checked = returnable(session, serial=serial, order_ref=order_ref, today=today, lock=True)
+    item, state = checked.item, checked.warranty
     sale = f"customer return of order {item.order_ref}"
     if outcome == "restock":
         condition = _required(condition, "a condition", outcome).lower()
@@ -77,7 +87,8 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
                                      bin_code=_required(bin_code, "a bin", outcome), who="a returned item")
         cleaned = defects.clean_note(note)
         ledger.transition(session, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=actor,
-                          to_bin=target, to_condition=condition, note=f"{sale}: {cleaned}" if cleaned else sale)
+                          to_bin=target, to_condition=condition, note=f"{sale}: {cleaned}" if cleaned else sale,
+                          client_scan_id=client_scan_id)
         return _recorded(session, CustomerReturn(item=item, warranty=state), outcome, actor)
     reason = _required(reason, "a reason", outcome)
     replacement = None
@@ -91,7 +102,7 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
     if there is None:
         raise Invalid("Say which warehouse takes the item back.", code="field_required")
     defects.flag_defect(session, item=item, reason=reason, stage=DefectStage.CUSTOMER_RETURN, actor=actor,
-                        note=note, returned_to=there)
+                        note=note, returned_to=there, client_scan_id=client_scan_id)
     if replacement is not None:
         ledger.transition(session, replacement, to_status=ItemStatus.SOLD, kind=MovementKind.SHIPPED, actor=actor,
                           note=f"order {item.order_ref}: exchange for {item.serial}")

@@ -127,11 +127,13 @@ def _not_allowed(item: SerialItem, doing: str, allowed: str) -> Conflict:
 
 
 def flag_defect(session: Session, *, item: SerialItem, reason: str, stage: str, actor: User | None,
-                note: str | None = None, returned_to: Warehouse | None = None) -> DefectReport:
+                note: str | None = None, returned_to: Warehouse | None = None,
+                client_scan_id: str | None = None) -> DefectReport:
     """The item becomes defective and moves to its warehouse's quarantine bin:
     the defect report and the movement in the caller's one transaction.
     ``returned_to`` is for customer returns only: a sold item a customer brought
-    back to that warehouse, into whose quarantine it goes."""
+    back to that warehouse, into whose quarantine it goes. ``client_scan_id``:
+    the scan that flagged it (its movement carries it, so the scan can be undone)."""
     entry = active_reason(session, reason)
     if stage not in STAGES:
         raise Invalid(f"{stage!r} is not a stage: one of {', '.join(STAGES)}.", code="unknown_stage")
@@ -148,7 +150,7 @@ def flag_defect(session: Session, *, item: SerialItem, reason: str, stage: str, 
     if quarantine is None:
         raise Conflict(f"{item.serial}: no quarantine bin known for it. Ask a supervisor.", code="no_quarantine")
     return report_defect(session, item, reason_code=entry.code, stage_found=stage, actor=actor, note=note,
-                         to_bin=quarantine)
+                         to_bin=quarantine, client_scan_id=client_scan_id)
 
 
 def _defective(item: SerialItem, doing: str) -> None:

@@ -51,6 +51,18 @@ class ScanForm(StationForm):
     confirm_order = BooleanField("Use the code as the order reference")
 
 
+class ReturnScanForm(ScanForm):
+    """A customer return's outcome: the code is the returned serial; ``bin`` the
+    bin label scanned for a restock, ``replacement_serial`` the unit scanned for an exchange."""
+
+    outcome = StringField("Outcome", validators=[DataRequired(), Length(max=20)])
+    order_ref = StringField("Order reference", validators=[Optional(), Length(max=200)])
+    condition = StringField("Condition", validators=[Optional(), Length(max=20)])
+    bin = StringField("Bin label", validators=[Optional(), Length(max=200)])
+    replacement_serial = StringField("Replacement serial", validators=[Optional(), Length(max=200)])
+    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+
+
 class UndoForm(CheckedForm):
     """Undo names the scan it undoes; that scan knows its session."""
 

@@ -12,13 +12,14 @@ from flask import abort, current_app, jsonify, make_response, render_template, r
 from flask_login import current_user
 
 from ..auth.access import blueprint_roles
+from ..customer_returns.services import CONDITIONS
 from ..defects import queries as defect_queries
 from ..errors import Invalid
 from ..extensions import db
 from ..web import add_trigger, fragment_or_redirect
 from . import barcodes, bp, queries, services
 from .exactly_once import commit_scan
-from .forms import CountForm, NewOrderForm, ScanForm, UndoForm
+from .forms import CountForm, NewOrderForm, ReturnScanForm, ScanForm, UndoForm
 
 blueprint_roles(bp, "operator", "receiver", "manager")
 
@@ -29,6 +30,7 @@ TASKS = {
     "count": "Count a bin",
     "ship": "Ship",
     "defect": "Flag a defect",
+    "return": "Customer return",
     "lookup": "Look up",
 }
 
@@ -39,6 +41,7 @@ PROMPTS = {
     "count": "Scan the bin label to start counting it.",
     "ship": "Scan the order reference.",
     "defect": "Choose the reason, then scan the defective serials.",
+    "return": "Type the order reference if the customer has one, then scan the returned serial.",
     "lookup": "Scan a serial or a bin label.",
 }
 
@@ -98,7 +101,8 @@ def task(task: str):
         prompt=PROMPTS[task],
         recent=recent,
         context={"bin": None, "order_ref": None, "counting": False},
-        defect_reasons=defect_queries.reasons(db.session, only_active=True) if name == "defect" else [],
+        defect_reasons=defect_queries.reasons(db.session, only_active=True) if name in ("defect", "return") else [],
+        conditions=CONDITIONS,
     )
 
 
@@ -111,10 +115,20 @@ def _commit_form(form_class, record):
     return _row(commit_scan(lambda: record(form, scan_id), client_scan_id=scan_id, actor=current_user))
 
 
+def _customer_return(form) -> services.ReturnScan | None:
+    if not isinstance(form, ReturnScanForm):
+        return None
+    return services.ReturnScan(
+        outcome=form.outcome.data, order_ref=form.order_ref.data or None, condition=form.condition.data or None,
+        bin=form.bin.data or None, reason=form.reason.data or None,
+        replacement_serial=form.replacement_serial.data or None, note=form.note.data or None,
+    )
+
+
 @bp.route("/<task>/scans", methods=["POST"])
 def scan(task: str):
     name = task_name(task)
-    return _commit_form(ScanForm, lambda form, scan_id: services.record_scan(
+    return _commit_form(ReturnScanForm if name == "return" else ScanForm, lambda form, scan_id: services.record_scan(
         db.session,
         actor=current_user,
         client_scan_id=scan_id,
@@ -125,7 +139,20 @@ def scan(task: str):
         settings=settings(),
         scanned_at=form.scanned_at.data or None,
         confirm_order=bool(form.confirm_order.data),
+        customer_return=_customer_return(form),
     ))
+
+
+@bp.route("/return/check")
+def return_check():
+    """The warranty check of a customer return before its outcome is chosen: a
+    read (nothing recorded), so it needs the network; the station says so when
+    there is none."""
+    check = services.return_check(
+        db.session, code=request.args.get("code", "")[:200], order_ref=request.args.get("order_ref", "")[:200],
+        settings=settings(),
+    )
+    return render_template("scanning/_return_check.html", check=check)
 
 
 @bp.route("/<task>/undo", methods=["POST"])

@@ -26,18 +26,19 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from ..customer_returns import services as customer_returns
 from ..defects import queries as defect_queries
-from ..errors import Invalid
+from ..defects import services as defects
+from ..errors import DomainError, Invalid, NotFound
 from ..items import ledger
 from ..items import services as items
 from ..models import (
     Bin,
-    BinKind,
     DefectReason,
     DefectStage,
     ItemStatus,
@@ -51,7 +52,7 @@ from ..models import (
     utcnow,
 )
 from ..serials import serial_key
-from ..warranty import add_months
+from ..warranty import WarrantyState, add_months
 from . import barcodes
 from .models import BinCount, ScanLog, ScanSession
 
@@ -62,7 +63,7 @@ _ANSWER = update(SCAN_LOG).where(SCAN_LOG.c.id == bindparam("log_id"))
 S = ItemStatus
 ACCEPTED, WARNING, REFUSED = "accepted", "warning", "refused"
 #: Tasks a scan can be for (the page slugs use dashes: put-away).
-SCAN_TASKS = ("put_away", "move", "count", "ship", "defect", "lookup")
+SCAN_TASKS = ("put_away", "move", "count", "ship", "defect", "lookup", "return")
 #: Tasks that need a target bin, scanned first and kept until another is scanned.
 BIN_TASKS = frozenset({"put_away", "move", "count"})
 CLIENT_SCAN_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -472,6 +473,9 @@ def record_scan(
     settings: ScanSettings | None = None,
     scanned_at: str | datetime | None = None,
     confirm_order: bool = False,
+    defect_stage: str | None = None,
+    note: str | None = None,
+    customer_return: ReturnScan | None = None,
 ) -> dict:
     """Record one scan and return its answer (``result``: accepted, warning or
     refused, and a ``message`` saying why and what to do). A page passes its
@@ -479,6 +483,9 @@ def record_scan(
     ``warehouse_code``/``bin_code`` and ``order_ref`` itself. ``scanned_at`` is when
     the device made the scan (see :func:`scan_time`); ``confirm_order`` (ship,
     pages) takes the code as the order reference even if it does not look like one.
+    A defect scan takes its ``defect_reason``, ``note`` and ``defect_stage`` (the
+    item's stage by default); a customer return (task ``return``, the code is the
+    returned serial) takes the outcome and what it needs in ``customer_return``.
     Raises :class:`Invalid` only for a malformed request; everything an operator
     can scan gets an answer."""
     settings = settings or ScanSettings()
@@ -496,10 +503,11 @@ def record_scan(
     with session.no_autoflush:  # everything else is written by the one flush at commit
         return _record(session, log, scan, raw=raw, session_key=session_key,
                        warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
-                       defect_reason=defect_reason, confirm_order=confirm_order)
+                       confirm_order=confirm_order,
+                       details=ScanDetails(defect_reason, defect_stage, note, customer_return))
 
 
-def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, defect_reason,
+def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, details,
             confirm_order=False) -> dict:
     task, actor, settings = log.task, scan.actor, scan.settings
 
@@ -533,7 +541,7 @@ def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, o
         return _bin_scanned(scan, read)
     if task == "ship" and scan.scan_session is not None and (confirm_order or not scan.order_ref):
         return _order_scanned(scan, raw.strip(), confirmed=confirm_order)
-    return _serial_scanned(scan, read, defect_reason=defect_reason)
+    return _serial_scanned(scan, read, details)
 
 
 def _scan_session(session: Session, *, key: str, actor: User, task: str) -> ScanSession:
@@ -630,7 +638,7 @@ def _already_scanned(scan: _Scan, item: SerialItem, *, same_bin: bool = False) -
     return scan.session.scalar(stmt, params) is not None
 
 
-def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: str | None) -> dict:
+def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, details: ScanDetails) -> dict:
     task = scan.log.task
     if task in BIN_TASKS and scan.target is None:
         return scan.refused("Scan a bin label first: serials go into the last bin scanned.")
@@ -651,10 +659,14 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: st
                 kind="confirm", recorded=False, headline=f"Start order {read.serial}?",
             )
         what = f"{read.serial} (GTIN {read.gtin})" if read.gtin else read.serial
+        if task == "return":
+            return scan.refused(unknown_return(what))
         return scan.refused(
             f"Unknown serial {what}: it is on no supplier list. Put it aside and tell the receiving desk."
         )
     scan.item = item
+    if task == "return":
+        return _return(scan, item, details.customer_return)
     if task != "lookup" and _already_scanned(scan, item, same_bin=task == "move"):
         return scan.answer(WARNING, f"{item.serial}: already scanned in this session. Nothing new recorded.",
                            recorded=False)
@@ -667,7 +679,7 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, *, defect_reason: st
         "lookup": _lookup,
     }[task]
     if task == "defect":
-        return handler(scan, item, reason=defect_reason)
+        return handler(scan, item, details)
     return handler(scan, item)
 
 
@@ -675,9 +687,7 @@ def _refusal_for(item: SerialItem, *, doing: str, unreceived: str | None) -> str
     """Why an item in its current status cannot be put away, moved or shipped
     (an expected item too, when ``unreceived`` says what to do instead)."""
     if item.status == S.SOLD:
-        sold = f" on {item.sold_at:%Y-%m-%d}" if item.sold_at else ""
-        order = f" (order {item.order_ref})" if item.order_ref else ""
-        return f"{item.serial} was sold{sold}{order}: it cannot be {doing}. Give it to a supervisor."
+        return f"{_sold(item)}: it cannot be {doing}. Give it to a supervisor."
     if item.status == S.RETURNED_TO_SUPPLIER:
         return f"{item.serial} was returned to the supplier: it cannot be {doing}. Give it to a supervisor."
     if item.status == S.DEFECTIVE and doing != "moved":
@@ -825,43 +835,192 @@ def _older_unit(session: Session, item: SerialItem) -> tuple[str, str, str] | No
     return tuple(row) if row else None
 
 
+#: The stage a defect is found at, by what the item is when it is flagged (unless the scan names one).
 STAGE_BY_STATUS = {
     S.EXPECTED: DefectStage.RECEIVING,
     S.IN_STOCK: DefectStage.STORAGE,
-    S.SOLD: DefectStage.CUSTOMER_RETURN,
 }
 
 
-def _defect(scan: _Scan, item: SerialItem, *, reason: str | None) -> dict:
-    reason = reason or DefectReason.FUNCTIONAL
-    kept = defect_queries.reason_by_code(scan.session, reason)
-    if kept is None or not kept.active:
-        return scan.refused(f"Unknown defect reason {reason!r}: choose one of the reasons offered.")
+def _defect(scan: _Scan, item: SerialItem, details: ScanDetails) -> dict:
+    """Flag a defect through the one rule (:func:`portal.defects.services.flag_defect`):
+    the report and the move into the warehouse's quarantine bin together. A sold
+    item comes back through the customer return task, which checks the sale."""
     if item.status == S.DEFECTIVE:
         return scan.answer(WARNING, f"{item.serial} is already flagged defective. Nothing recorded.",
                            recorded=False)
-    if item.status not in STAGE_BY_STATUS:
-        return scan.refused(f"{item.serial} is {human(item.status)}: it cannot be flagged defective here.")
-    warehouse_id = (
-        (scan.target.warehouse_id if scan.target else None)
-        or item.warehouse_id
-        or scan.facts.receipt_warehouse_id
-    )
-    if warehouse_id is None:
-        return scan.refused(f"{item.serial}: no warehouse known for it. Ask a supervisor.")
-    quarantine = scan.session.scalars(
-        select(Bin).options(joinedload(Bin.warehouse)).where(
-            Bin.warehouse_id == warehouse_id, Bin.kind == BinKind.QUARANTINE
-        )
-    ).first()
-    items.report_defect(
-        scan.session, item, reason_code=reason, stage_found=STAGE_BY_STATUS[S(item.status)],
-        actor=scan.actor, to_bin=quarantine, client_scan_id=scan.log.client_scan_id,
-    )
+    if item.status == S.SOLD:
+        return scan.refused(f"{_sold(item)}: take it back with the Customer return task, which checks its "
+                            "sale and warranty.")
+    reason = details.defect_reason or DefectReason.FUNCTIONAL
+    stage = details.defect_stage or STAGE_BY_STATUS.get(S(item.status), DefectStage.STORAGE)
+    try:
+        report = defects.flag_defect(scan.session, item=item, reason=reason, stage=stage, actor=scan.actor,
+                                     note=details.note, client_scan_id=scan.log.client_scan_id)
+    except DomainError as refused:
+        return scan.refused(refused.message)
+    kept = defect_queries.reason_by_code(scan.session, report.reason_code)
     return scan.answer(
-        ACCEPTED, f"{item.serial} flagged defective ({kept.name}): take it to {bin_label(quarantine)}.",
+        ACCEPTED, f"{item.serial} flagged defective ({kept.name}): take it to {bin_label(item.bin)}.",
         undoable=True,
     )
+
+
+def _sold(item: SerialItem) -> str:
+    """"SN-1 was sold on 2026-05-01 (order SO-7)"."""
+    sold = f" on {item.sold_at:%Y-%m-%d}" if item.sold_at else ""
+    order = f" (order {item.order_ref})" if item.order_ref else ""
+    return f"{item.serial} was sold{sold}{order}"
+
+
+# --- customer returns -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnScan:
+    """A customer return's outcome as the station or the API sends it (see
+    :func:`portal.customer_returns.services.take_return`). ``bin`` is a bin label
+    as scanned, or (with ``warehouse``) a bin code."""
+
+    outcome: str
+    order_ref: str | None = None
+    condition: str | None = None
+    warehouse: str | None = None
+    bin: str | None = None
+    reason: str | None = None
+    replacement_serial: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanDetails:
+    """What a defect or return scan carries besides its code."""
+
+    defect_reason: str | None = None
+    defect_stage: str | None = None
+    note: str | None = None
+    customer_return: ReturnScan | None = None
+
+
+def unknown_return(serial: str) -> str:
+    return (f"Unknown serial {serial}: no item of ours has it, so it was not sold here. "
+            "Check the serial on the item.")
+
+
+def warranty_words(state: WarrantyState) -> tuple[str, str]:
+    """("in warranty" or "out of warranty", "120 days left" / "3 days over" / "no warranty")."""
+    if state.days_left is None:
+        return "out of warranty", "no warranty"
+    if state.in_warranty:
+        days = state.days_left
+        return "in warranty", "last day" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
+    over = state.days_over or 0
+    return "out of warranty", f"{over} day{'s' if over != 1 else ''} over"
+
+
+def return_check(session: Session, *, code: str, order_ref: str | None, settings: ScanSettings,
+                 today: date | None = None) -> dict:
+    """The station's warranty check before a customer return's outcome is chosen
+    (a read: nothing recorded). ``result`` is ``accepted`` with the sale and the
+    warranty, ``order`` when the code is an order reference rather than a serial,
+    or ``refused`` saying why (unknown, never sold, sold under another order)."""
+    raw = (code or "").strip()
+    try:
+        read = barcodes.read_code(raw, bin_prefix=settings.bin_label_prefix)
+    except barcodes.BadCode as error:
+        return {"result": REFUSED, "message": str(error)}
+    if isinstance(read, barcodes.BinLabel):
+        return {"result": REFUSED, "message": f"That is a bin label ({read.label}): scan the returned serial."}
+    given = (order_ref or "").strip() or None
+    if given and (len(given) > MAX_ORDER_REF or barcodes.UNPRINTABLE.search(given)):
+        return {"result": REFUSED, "message": f"An order reference has 1 to {MAX_ORDER_REF} printable characters."}
+    try:
+        checked = customer_returns.returnable(session, serial=read.serial, order_ref=given, today=today)
+    except NotFound:
+        if settings.looks_like_order_ref(read.serial):
+            return {"result": "order", "order_ref": read.serial,
+                    "message": f"Order {read.serial}: now scan the returned serial."}
+        return {"result": REFUSED, "message": unknown_return(read.serial)}
+    except DomainError as refused:
+        return {"result": REFUSED, "message": refused.message, "code": refused.code}
+    item, state = checked.item, checked.warranty
+    verdict, days = warranty_words(state)
+    return {
+        "result": ACCEPTED, "serial": item.serial, "sku": item.product.sku, "product": item.product.name,
+        "order_ref": item.order_ref, "sold_on": state.sold_at.date() if state.sold_at else None,
+        "warranty_ends_on": state.ends_on, "in_warranty": state.in_warranty, "verdict": verdict, "days": days,
+        "message": f"{item.serial}: {verdict}, {days}.",
+    }
+
+
+def _return_bin(scan: _Scan, taking: ReturnScan) -> tuple[Bin | None, str | None]:
+    """The storage bin a restock goes into: a scanned label (pages) or warehouse and bin codes (API)."""
+    text = (taking.bin or "").strip()
+    if taking.warehouse:
+        label = barcodes.BinLabel(bin_code=text.upper(), warehouse_code=taking.warehouse.strip().upper())
+    else:
+        try:
+            read = barcodes.read_code(text, bin_prefix=scan.settings.bin_label_prefix)
+        except barcodes.BadCode as error:
+            return None, str(error)
+        label = read if isinstance(read, barcodes.BinLabel) else barcodes.BinLabel(bin_code=read.serial.upper())
+    return find_bin(scan.session, label)
+
+
+def _return(scan: _Scan, item: SerialItem, taking: ReturnScan | None) -> dict:
+    """A customer return at the station or through the scans API: the sale is
+    checked, then the outcome is taken by the one service
+    (:func:`portal.customer_returns.services.take_return`); a refusal is the
+    scan's answer and leaves nothing half done."""
+    if taking is None:
+        return scan.refused("A customer return needs its outcome: restock, defective or exchange.")
+    session, today = scan.session, scan.at.date()
+    order_ref = (taking.order_ref or "").strip() or None
+    try:
+        customer_returns.returnable(session, serial=item.serial, order_ref=order_ref, today=today)
+    except DomainError as refused:
+        return scan.refused(refused.message)
+    warehouse = taking.warehouse
+    bin_code = None
+    if taking.outcome == "restock":
+        if not (taking.bin or "").strip():  # the label names the warehouse too
+            return scan.refused("A restock needs a bin: scan the label of the storage bin it goes into.")
+        scan.target, why = _return_bin(scan, taking)
+        if scan.target is None:
+            return scan.refused(why, kind="bin")
+        warehouse, bin_code = scan.target.warehouse.code, scan.target.code
+    try:
+        with session.begin_nested():  # all of the outcome or none of it
+            taken = customer_returns.take_return(
+                session, serial=item.serial, outcome=taking.outcome, actor=scan.actor, order_ref=order_ref,
+                condition=taking.condition, warehouse=warehouse, bin_code=bin_code, reason=taking.reason,
+                replacement_serial=taking.replacement_serial, note=taking.note, today=today,
+                client_scan_id=scan.log.client_scan_id,
+            )
+    except DomainError as refused:
+        return scan.refused(refused.message)
+    state = taken.warranty
+    verdict, days = warranty_words(state)
+    scan.extra["warranty"] = {"in_warranty": state.in_warranty, "ends_on": state.ends_on and state.ends_on.isoformat(),
+                              "days_left": state.days_left}
+    sale = f"order {item.order_ref}, {verdict} ({days})"
+    if taking.outcome == "restock":
+        message = f"{item.serial} back in stock in {bin_label(scan.target)} as {item.condition}; {sale}."
+        headline = f"{item.serial} back in stock in {bin_label(scan.target)}."
+    else:
+        reason = defect_queries.reason_by_code(session, taking.reason.strip()).name
+        quarantine = bin_label(item.bin)
+        message = f"{item.serial} defective ({reason}): take it to {quarantine}; {sale}."
+        headline = f"{item.serial} defective: take it to {quarantine}."
+    replacement = taken.replacement
+    if replacement is not None:
+        _, facts = _locked_item(session, item_id=replacement.id)
+        scan.extra["replacement"] = item_facts(replacement, facts)
+        message += (f" Give the customer {replacement.serial} (order {replacement.order_ref}, warranty until "
+                    f"{replacement.warranty_ends_on:%Y-%m-%d}).") if replacement.warranty_ends_on else \
+            f" Give the customer {replacement.serial} (order {replacement.order_ref})."
+        headline = f"Give the customer {replacement.serial}; {item.serial} to quarantine."
+    return scan.answer(ACCEPTED, message, headline=headline)
 
 
 def _lookup(scan: _Scan, item: SerialItem) -> dict:
@@ -894,6 +1053,9 @@ def undo_scan(
     log.code = f"undo {target.code}"[:190]
     session.execute(update(SCAN_LOG).where(SCAN_LOG.c.id == log.id).values(code=log.code))
     log.session_id = target.session_id
+    if target.task == "return":
+        return scan.refused(f"{target.code}: a customer return is not undone at the station. Ask a supervisor.",
+                            kind="undo")
     if target.undone_at is not None:
         return scan.refused(f"{target.code} was already undone.", kind="undo")
     item, scan.facts = _locked_item(session, item_id=target.item_id)

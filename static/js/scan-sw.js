@@ -6,7 +6,7 @@
 // file is fresh (and refreshes the cache); offline, the last copy is used.
 // Only GET requests for the scan pages and the station's own static files are
 // kept; scans (POST), the context and every other page always go to the network.
-const CACHE = "portal-scan-station-v1";
+const CACHE = "portal-scan-station-v2";
 const STATIC = "/static/";
 const SHELL = [
   "css/portal.css",
@@ -18,6 +18,7 @@ const SHELL = [
   "js/scan/transport.js",
   "js/scan/feedback.js",
   "js/scan/camera.js",
+  "js/scan/customer-return.js",
 ].map((path) => STATIC + path);
 const KEPT_STATIC = /^\/static\/(css|js|vendor)\//;
 const SCAN_PAGE = /^\/scan\/[a-z-]+$/;

@@ -7,20 +7,13 @@ import uuid
 import pytest
 
 from portal.catalog.services import QUARANTINE_BIN_CODE
+from tests.api import sold_unit
 
 
 @pytest.fixture
 def sold(api_as, make_product, make_item, make_bin, make_warehouse):
     """SN-CR-1 sold under SO-CR-1; SN-CR-2 of the same product still in stock in WH-C/A-01-1."""
-    product = make_product(sku="SKU-CR", warranty_months=12)
-    shelf = make_bin(warehouse_id=make_warehouse(code="WH-C").id, code="A-01-1")
-    for n in (1, 2, 3):
-        make_item(serial=f"SN-CR-{n}", product_id=product.id, bin_id=shelf.id)
-    operator = api_as("operator")
-    shipped = operator.post("/api/v1/scans", json={"client_scan_id": uuid.uuid4().hex, "action": "ship",
-                                                  "serial": "SN-CR-1", "order_ref": "SO-CR-1"})
-    assert shipped.json["result"] in ("accepted", "warning"), shipped.json
-    return operator
+    return sold_unit(api_as, make_product, make_item, make_bin, make_warehouse, tag="CR", warehouse="WH-C")
 
 
 def test_restock_puts_it_back_in_stock_with_its_condition(sold):

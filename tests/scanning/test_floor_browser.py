@@ -238,7 +238,7 @@ def test_scan_pages_fit_360_px_with_44_px_targets_and_the_defect_reason_above_th
     scanner(page, "(01)09501101530003(17)281231(10)LOT42(21)SN-GS1-0001")
     expect(page.locator("#check-log tr").first).to_contain_text("SN-GS1-0001")
     assert fits(page), page.evaluate("document.documentElement.scrollWidth")
-    for task in ["put-away", "move", "count", "ship", "defect", "lookup"]:
+    for task in ["put-away", "move", "count", "ship", "defect", "return", "lookup"]:
         page.goto(f"{live_server}/scan/{task}")
         expect(page.locator("#scan-code")).to_be_focused()
         assert fits(page), (task, page.evaluate("document.documentElement.scrollWidth"))

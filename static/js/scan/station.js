@@ -10,6 +10,7 @@
 //   vibration: saved on this device, will send) and is replayed in order.
 // * Focus always returns to the scan field.
 import { CameraReader, cameraUnavailableReason } from "./camera.js";
+import { startReturnDesk } from "./customer-return.js";
 import { Feedback, shownAs } from "./feedback.js";
 import { ScanQueue, browserStorage, newId, sessionKey as storedSessionKey } from "./queue.js";
 import { Sender, bodyFor, poster } from "./transport.js";
@@ -171,6 +172,7 @@ function start(station) {
       answered(entry, reply) {
         const answer = answerOf(reply.headers);
         replaceRow(entry, reply.body);
+        if (desk && entry.outcome) { desk.answered(entry, answer); }
         if (answer) {
           feedback.signal(shownAs(answer), answer.message, { short: answer.headline });
           updateContext(answer.context);
@@ -184,12 +186,14 @@ function start(station) {
         const said = textOf(reply.body);
         const message = `Not recorded: ${said || `the portal refused it (${reply.status}).`} Scan it again.`;
         refusedRow(entry, message);
+        if (desk && entry.outcome) { desk.answered(entry, { result: "refused", message }); }
         feedback.signal("refused", message);
         updateQueueStatus();
         focusField();
       },
       waiting(entry, outcome) {
         const wasQueued = entry.shownQueued;
+        if (desk && entry.outcome) { desk.parked(entry); }
         for (const waitingEntry of queue.entries()) {
           const row = rowOf(waitingEntry.id);
           if (row) { markWaiting(row); }
@@ -213,6 +217,9 @@ function start(station) {
     queue.save(entries);
   }
   window.setInterval(() => { if (queue.length) { sender.pump(); } }, 8000);
+  const desk = task === "return" ? startReturnDesk({
+    station, field, feedback, submitEntry: (entry) => submitEntry(entry), focusField,
+  }) : null;
   window.addEventListener("online", () => { updateQueueStatus(); sender.wake(); });
   window.addEventListener("offline", updateQueueStatus);
 
@@ -222,6 +229,7 @@ function start(station) {
     if (offline) { entry.shownQueued = true; }
     if (!queue.push(entry)) { return; }
     pendingRow(entry, offline);
+    if (offline && desk && entry.outcome) { desk.parked(entry); }
     if (offline && PROBLEMS[sender.problem]) {
       feedback.signal("queued", PROBLEMS[sender.problem]);  // kept, but the page must be reloaded first
     } else if (offline) {
@@ -234,6 +242,7 @@ function start(station) {
   function submitCode(code) {
     if (!code || !code.replace(/\s+/g, "")) { return; }
     closeConfirm();
+    if (desk) { desk.take(code); return; }  // customer return: a warranty check, or the outcome it completes
     const entry = { id: newId(), kind: "scan", code };
     if (reason) { entry.reason = reason.value; }
     submitEntry(entry);
@@ -273,7 +282,8 @@ function start(station) {
   });
 
   const queuedUndo = new Set();
-  $("undo-button").addEventListener("click", () => {
+  const undoButton = $("undo-button");  // not on the return task: a customer return is not undone here
+  if (undoButton) undoButton.addEventListener("click", () => {
     const rows = log.querySelectorAll('.scan-row[data-undoable="true"]');
     const target = Array.from(rows).find((row) => !queuedUndo.has(row.getAttribute("data-scan-id")));
     if (!target) {

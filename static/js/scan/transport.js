@@ -45,6 +45,9 @@ export function backoff(attempt, { base = 1000, max = 10000 } = {}) {
   return Math.min(max, base * 2 ** (n - 1));
 }
 
+/** What a customer return's outcome scan carries besides its code (the returned serial). */
+export const RETURN_FIELDS = ["outcome", "order_ref", "condition", "bin", "replacement_serial", "note"];
+
 /** The form body of one queued entry. */
 export function bodyFor(entry, session) {
   const body = new URLSearchParams();
@@ -55,6 +58,9 @@ export function bodyFor(entry, session) {
   if (entry.reason) { body.set("reason", entry.reason); }
   if (entry.at) { body.set("scanned_at", entry.at); }
   if (entry.confirmOrder) { body.set("confirm_order", "y"); }
+  for (const name of RETURN_FIELDS) {
+    if (entry[name]) { body.set(name, entry[name]); }
+  }
   return body;
 }
 
