@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..defects.queries import latest_report_id
 from ..models import DefectReport, Product, SerialItem, Supplier, Warehouse
 from .models import ReturnStatus, SupplierReturn, SupplierReturnLine
 
@@ -50,19 +51,12 @@ class ReturnLine:
 
 def lines(session: Session, return_id: int) -> list[ReturnLine]:
     """The items on a return in the order they were added, each with its latest defect reason."""
-    latest = (
-        select(DefectReport.item_id, func.max(DefectReport.id).label("report_id"))
-        .where(DefectReport.undone_at.is_(None))
-        .group_by(DefectReport.item_id)
-        .subquery()
-    )
     rows = session.execute(
         select(SerialItem.serial, Product.sku, Product.name, SerialItem.status, DefectReport.reason_code,
                SupplierReturnLine.added_at)
         .join(SerialItem, SerialItem.id == SupplierReturnLine.item_id)
         .join(Product, Product.id == SerialItem.product_id)
-        .outerjoin(latest, latest.c.item_id == SerialItem.id)
-        .outerjoin(DefectReport, DefectReport.id == latest.c.report_id)
+        .outerjoin(DefectReport, DefectReport.id == latest_report_id(SerialItem.id))
         .where(SupplierReturnLine.return_id == return_id)
         .order_by(SupplierReturnLine.id)
     )
