@@ -55,10 +55,14 @@ def latest_report_id(item_id) -> ScalarSelect:
     correlated to ``item_id`` (a column of the outer statement): one probe of
     ix_defect_reports_standing per item, however many reports the years have
     piled up, where a grouped subquery would aggregate every report ever filed."""
-    standing = aliased(DefectReport)
-    return (select(func.max(standing.id))
-            .where(standing.item_id == item_id, standing.undone_at.is_(None))
+    return (select(func.max(_STANDING.id))
+            .where(_STANDING.item_id == item_id, _STANDING.undone_at.is_(None))
             .scalar_subquery())
+
+
+#: The reports looked through for the latest: an alias, so a statement can join the one it finds (made
+#: once: building an alias per request costs more than the look-up it serves).
+_STANDING = aliased(DefectReport, name="standing_report")
 
 
 @dataclass(frozen=True)
