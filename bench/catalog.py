@@ -39,11 +39,11 @@ def _time_demo(url: str) -> tuple[float, str]:
     return elapsed, summary
 
 
-def _opener() -> urllib.request.OpenerDirector:
+def cookie_opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
 
-def _log_in(opener, base: str, username: str, password: str) -> None:
+def log_in(opener, base: str, username: str, password: str) -> None:
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password}).encode()
@@ -73,8 +73,8 @@ def main() -> None:
             info = dataset.load_warehouse(url, serials=serials, defects=50_000, seed=1)
             print(f"{kind}: warehouse {info['counts']} ready in {info.get('load_seconds', '?')} s", flush=True)
             with dataset.serve(url, workers=2) as base:
-                opener = _opener()
-                _log_in(opener, base, "bench-admin", "bench-admin-1")
+                opener = cookie_opener()
+                log_in(opener, base, "bench-admin", "bench-admin-1")
                 listing = opener.open(base + "/catalog/warehouses").read().decode()
                 warehouse_id = re.search(r"/catalog/warehouses/(\d+)/bins", listing).group(1)
                 pages = [

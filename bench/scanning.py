@@ -46,13 +46,17 @@ class Client:
         self.connection = None
 
     def post(self, path: str, body: dict | None = None) -> tuple[float, int, dict]:
+        return self.request("POST", path, body)
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[float, int, dict]:
+        """(milliseconds, status, JSON answer) of one request, as the client sees it."""
         payload = json.dumps(body).encode() if body is not None else b""
         started = time.perf_counter()
         for attempt in range(2):
             if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
             try:
-                self.connection.request("POST", path, body=payload, headers=self.headers)
+                self.connection.request(method, path, body=payload, headers=self.headers)
                 response = self.connection.getresponse()
                 data = response.read()
                 break

@@ -3,8 +3,10 @@ quarantine and its outcomes (repair, scrap). The same services as the pages."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
+from flask import Response
 from pydantic import Field, RootModel, StrictStr
 
 from ..defects import queries, services
@@ -17,6 +19,8 @@ from .auth import current_api_user
 from .schema import ApiModel, Query, Request, Stamp, answer, operation
 from .serials import ItemOut
 
+#: The most quarantined items one page of the API answers.
+MAX_LIMIT = 1000
 Note = Annotated[StrictStr, Field(description=f"At most {services.MAX_NOTE} characters, stored as typed")]
 
 
@@ -69,6 +73,11 @@ class QuarantineQuery(Query):
     warehouse: Annotated[str, Field(description="The warehouse's code")]
     supplier: Annotated[str | None, Field(description="Only this supplier's items (its code)")] = None
     reason: Annotated[str | None, Field(description="Only items with this defect reason (its code)")] = None
+    limit: Annotated[int | None, Field(ge=1, le=MAX_LIMIT, description=(
+        f"At most this many items (1 to {MAX_LIMIT}), and the answer's 'next' says where to go on. "
+        "Without it: every item"))] = None
+    after: Annotated[str | None, Field(max_length=200, description=(
+        "Only the items after this cursor: the 'next' of the answer before, passed as it is"))] = None
 
 
 class QuarantinedOut(ApiModel):
@@ -82,9 +91,11 @@ class QuarantinedOut(ApiModel):
 
 
 class QuarantineOut(ApiModel):
-    """Every defective item of the warehouse, oldest first"""
+    """Every defective item of the warehouse, oldest first (with limit: a page of them)"""
 
     items: list[QuarantinedOut]
+    next: Annotated[str | None, Field(description=(
+        "Only with limit: the cursor to pass as after for the items that follow; null when there are none"))] = None
 
 
 class RepairNew(Request):
@@ -134,17 +145,41 @@ def defect_create(serial: str, body: DefectNew):
 
 @bp.get("/quarantine")
 @operation(tag="defects", query=QuarantineQuery, answers={200: QuarantineOut},
-           errors={404: "No such warehouse"},
-           summary="Quarantine of one warehouse: every defective item with its reason and days there, oldest first")
+           errors={404: "No such warehouse", 422: "A bad limit, or after is not a cursor of this listing "
+                                                  "(invalid_cursor)"},
+           summary="Quarantine of one warehouse: every defective item with its reason and days there, oldest first",
+           description="Without limit every item comes in one answer. With limit the items come a page at a "
+                       "time: pass the answer's next as after until next is null.")
 def quarantine(query: QuarantineQuery):
     warehouse = queries.warehouse_by_code(db.session, query.warehouse)
     if warehouse is None:
         raise NotFound(f"There is no warehouse {query.warehouse.strip().upper()[:40]}.")
-    rows = queries.quarantine(db.session, warehouse_id=warehouse.id, supplier=query.supplier,
-                              reason=query.reason, now=utcnow())
-    return answer(QuarantineOut(items=[
-        QuarantinedOut(serial=r.serial, sku=r.sku, supplier=r.supplier, reason=r.reason, stage=r.stage,
-                       since=r.since, days=r.days) for r in rows]))
+    statement = queries.quarantine_statement(warehouse_id=warehouse.id, supplier=query.supplier,
+                                             reason=query.reason)
+    if query.after:
+        statement = queries.rows_after(statement, queries.read_cursor(query.after))
+    if query.limit:
+        statement = statement.limit(query.limit + 1)  # one more says whether there is a next page
+    rows = db.session.execute(statement).all()
+    body: dict = {"items": quarantined_items(rows[:query.limit] if query.limit else rows, utcnow())}
+    if query.limit:
+        last = rows[query.limit - 1] if len(rows) > query.limit else None
+        body["next"] = queries.cursor_after(last.reported_at, last.id) if last else None
+    return json_answer(body)
+
+
+def quarantined_items(rows, now) -> list[dict]:
+    """The rows of queries.quarantine_statement as QuarantinedOut would answer them, built as plain
+    dicts: the whole quarantine of a large warehouse is tens of thousands of items, and a pydantic
+    model per item would cost more than the query (tests check every answer against the document)."""
+    return [{"serial": serial, "sku": sku, "supplier": code, "reason": reason, "stage": stage,
+             "since": since.isoformat(timespec="seconds") + "Z" if since else None,
+             "days": (now - since).days if since else None}
+            for _, serial, sku, _, code, _, reason, stage, since in rows]
+
+
+def json_answer(body: dict) -> Response:
+    return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), mimetype="application/json")
 
 
 @bp.post("/serials/<path:serial>/repair")

@@ -12,7 +12,8 @@ from ..auth.access import roles_required
 from ..errors import DomainError
 from ..extensions import db
 from ..models import utcnow
-from ..web import redirect_to
+from ..web import redirect_to, render_page_or_fragment
+from ..web.pagination import page_number
 from . import bp, queries, services
 from .forms import FlagDefectForm, ReasonActiveForm, ReasonForm, RenameReasonForm, RepairForm, ScrapForm
 
@@ -121,16 +122,20 @@ def flag(serial: str):
 @bp.route("/quarantine")
 @roles_required(*QUARANTINE_ROLES)
 def quarantine():
+    """A warehouse's quarantine, oldest first, a page of QUARANTINE_PAGE items at a time with the
+    total; the pager swaps only the table with HTMX and is plain links without it."""
     warehouses = queries.warehouses(db.session)
     code = (request.args.get("warehouse") or (warehouses[0].code if warehouses else "")).strip().upper()[:32]
     warehouse = queries.warehouse_by_code(db.session, code) if code else None
-    supplier = (request.args.get("supplier") or "").strip()[:32] or None
+    supplier = (request.args.get("supplier") or "").strip().upper()[:32] or None
     reason = (request.args.get("reason") or "").strip()[:32] or None
-    rows = queries.quarantine(db.session, warehouse_id=warehouse.id, supplier=supplier, reason=reason,
-                              now=utcnow()) if warehouse else []
-    return render_template(
-        "defects/quarantine.html", warehouses=warehouses, warehouse=warehouse, rows=rows,
+    listing = queries.quarantine_page(db.session, warehouse_id=warehouse.id, supplier=supplier, reason=reason,
+                                      number=page_number(), now=utcnow()) if warehouse else None
+    return render_page_or_fragment(
+        "defects/quarantine.html", "defects/_quarantine_table.html", status=200 if warehouse or not code else 404,
+        warehouses=warehouses, warehouse=warehouse, listing=listing, rows=listing.rows if listing else [],
         supplier=supplier, reason=reason, reason_names=queries.reason_names(db.session),
+        filters={"warehouse": warehouse.code if warehouse else None, "supplier": supplier, "reason": reason},
         warehouse_options=[(w.code, f"{w.code} — {w.name}") for w in warehouses],
         reason_options=[(r.code, r.name) for r in queries.reasons(db.session)],
         supplier_options=[(code, code) for code in
@@ -139,7 +144,7 @@ def quarantine():
         may_repair=current_user.has_role(*services.REPAIR_ROLES),
         may_scrap=current_user.has_role(*services.SCRAP_ROLES),
         repair_form=RepairForm(), scrap_form=ScrapForm(),
-    ), (200 if warehouse or not code else 404)
+    )
 
 
 def _back_to_quarantine(item) -> str:

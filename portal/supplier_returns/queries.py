@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from ..defects.queries import latest_report_id
 from ..models import DefectReport, Product, SerialItem, Supplier, Warehouse
 from .models import ItemReplacement, ReturnStatus, SupplierReturn, SupplierReturnLine
 
@@ -52,20 +53,13 @@ class ReturnLine:
 def lines(session: Session, return_id: int) -> list[ReturnLine]:
     """The items on a return in the order they were added, each with its latest
     defect reason and, once linked, the serial of its replacement."""
-    latest = (
-        select(DefectReport.item_id, func.max(DefectReport.id).label("report_id"))
-        .where(DefectReport.undone_at.is_(None))
-        .group_by(DefectReport.item_id)
-        .subquery()
-    )
     replacement = aliased(SerialItem)
     rows = session.execute(
         select(SerialItem.serial, Product.sku, Product.name, SerialItem.status, DefectReport.reason_code,
                SupplierReturnLine.added_at, replacement.serial)
         .join(SerialItem, SerialItem.id == SupplierReturnLine.item_id)
         .join(Product, Product.id == SerialItem.product_id)
-        .outerjoin(latest, latest.c.item_id == SerialItem.id)
-        .outerjoin(DefectReport, DefectReport.id == latest.c.report_id)
+        .outerjoin(DefectReport, DefectReport.id == latest_report_id(SerialItem.id))
         .outerjoin(ItemReplacement, ItemReplacement.item_id == SerialItem.id)
         .outerjoin(replacement, replacement.id == ItemReplacement.replacement_item_id)
         .where(SupplierReturnLine.return_id == return_id)

@@ -132,3 +132,73 @@ def test_quarantine_filters_and_oldest_first(app, api_as, make_warehouse, make_b
         "/api/v1/quarantine?warehouse=WH-Q&supplier=ACME&reason=functional").json["items"]] == ["Q-3"]
     assert operator.get("/api/v1/quarantine?warehouse=NOWHERE").status_code == 404
     assert operator.get("/api/v1/quarantine").status_code == 422
+
+
+def _quarantine(app, **kwargs) -> list[str]:
+    from tests.defects import quarantine_of
+
+    with app.app_context():
+        serials = quarantine_of(db.session, **kwargs)
+        db.session.commit()
+    return serials
+
+
+def test_without_paging_every_item_comes_in_one_answer_of_the_exact_shape(app, api_as):
+    oldest_first = _quarantine(app, warehouse="WH-L", count=130, unreported=2)
+    body = api_as("operator").get("/api/v1/quarantine?warehouse=WH-L").json
+    assert list(body) == ["items"]
+    assert [r["serial"] for r in body["items"]] == oldest_first  # the two without a report first
+    assert set(body["items"][0]) == {"serial", "sku", "supplier", "reason", "stage", "since", "days"}
+    assert body["items"][0]["since"] is None and body["items"][0]["days"] is None
+    third = body["items"][2]
+    assert (third["sku"], third["supplier"], third["stage"], third["days"]) == ("Q-PRODUCT", "OTHER", "storage", 10)
+    assert third["since"].endswith("Z") and "." not in third["since"]
+
+
+def test_limit_and_after_walk_the_quarantine_in_order_with_the_filters(app, api_as):
+    oldest_first = _quarantine(app, warehouse="WH-L", count=130, unreported=2)
+    operator = api_as("operator")
+    for filters, expected in [("", oldest_first),
+                              ("&supplier=acme&reason=functional", None)]:
+        every = operator.get(f"/api/v1/quarantine?warehouse=WH-L{filters}").json["items"]
+        walked, cursor, pages = [], None, 0
+        while True:
+            url = f"/api/v1/quarantine?warehouse=WH-L{filters}&limit=40" + (f"&after={cursor}" if cursor else "")
+            page = operator.get(url).json
+            assert len(page["items"]) <= 40
+            walked += page["items"]
+            pages += 1
+            cursor = page["next"]
+            if cursor is None:
+                break
+        assert walked == every and pages == -(-len(every) // 40)
+        if expected:
+            assert [r["serial"] for r in walked] == expected
+        else:
+            assert {(r["supplier"], r["reason"]) for r in walked} == {("ACME", "functional")} and len(walked) == 22
+    exact = operator.get("/api/v1/quarantine?warehouse=WH-L&limit=132").json
+    assert len(exact["items"]) == 132 and exact["next"] is None
+
+
+def test_a_bad_limit_or_cursor_is_refused_by_name(app, api_as):
+    _quarantine(app, warehouse="WH-L", count=3)
+    operator = api_as("operator")
+    for bad in ["limit=0", "limit=1001", "limit=ten", "after=nonsense", "after=eHl6", "after=" + "A" * 300]:
+        response = operator.get(f"/api/v1/quarantine?warehouse=WH-L&{bad}")
+        assert response.status_code == 422, bad
+        assert list(response.json["error"]["details"]["fields"]) == [bad.split("=")[0]], bad
+    assert operator.get("/api/v1/quarantine?warehouse=WH-L&after=eHl6").json["error"]["code"] == "invalid_cursor"
+
+
+def test_the_quarantine_answer_runs_the_same_statements_for_3_items_as_for_130(app, api_as, statements):
+    operator = api_as("operator")
+    _quarantine(app, warehouse="WH-S", count=3)
+    _quarantine(app, warehouse="WH-M", count=130)
+    operator.get("/api/v1/quarantine?warehouse=WH-S")  # the token's use is noted once a minute: now
+    counts = []
+    for warehouse in ("WH-S", "WH-M"):
+        for query in ("", "&supplier=ACME&reason=cosmetic", "&limit=50"):
+            with statements() as seen:
+                assert operator.get(f"/api/v1/quarantine?warehouse={warehouse}{query}").status_code == 200
+            counts.append(len(seen))
+    assert counts[:3] == counts[3:]

@@ -1,6 +1,8 @@
 """The defect pages: reasons kept by the admin, flagging from the item page,
 quarantine with repair and scrap; roles enforced on the server."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -89,3 +91,63 @@ def test_a_receiver_may_repair_but_not_scrap(client_as):
     page = receiver.get("/defects/quarantine")
     assert page.status_code == 200
     assert receiver.post("/defects/items/NOPE/scrap", data={"note": "x"}).status_code == 403
+
+
+def _quarantine(app, **kwargs) -> list[str]:
+    from tests.defects import quarantine_of
+
+    with app.app_context():
+        serials = quarantine_of(db.session, **kwargs)
+        db.session.commit()
+    return serials
+
+
+def _serials(html: str) -> list[str]:
+    return re.findall(r'<tr data-serial="([^"]+)"', html)
+
+
+def test_the_quarantine_pages_by_100_oldest_first_with_the_total(app, client_as):
+    oldest_first = _quarantine(app, warehouse="WH-L", count=230, unreported=1)
+    manager = client_as("manager")
+    first = manager.get("/defects/quarantine?warehouse=WH-L")
+    assert first.status_code == 200
+    assert "231 items in quarantine, oldest first" in first.text and "1–100 of 231" in first.text
+    assert _serials(first.text) == oldest_first[:100]
+    assert "Page 1 of 3" in first.text and 'rel="prev"' not in first.text
+    assert 'href="/defects/quarantine?page=2&amp;warehouse=WH-L" ' in first.text
+    second = manager.get("/defects/quarantine?warehouse=WH-L&page=2").text
+    assert _serials(second) == oldest_first[100:200] and "101–200 of 231" in second
+    assert 'rel="prev" id="quarantine-table-prev"' in second and 'rel="next" id="quarantine-table-next"' in second
+    last = manager.get("/defects/quarantine?warehouse=WH-L&page=99").text  # past the end: the last page
+    assert _serials(last) == oldest_first[200:] and "Page 3 of 3" in last and 'rel="next"' not in last
+    assert manager.get("/defects/quarantine?warehouse=WH-L&page=two").status_code == 422
+
+
+def test_the_pager_keeps_the_supplier_and_reason_and_swaps_only_the_table(app, client_as):
+    _quarantine(app, warehouse="WH-L", count=700)
+    manager = client_as("manager")
+    chosen = manager.get("/defects/quarantine?warehouse=wh-l&supplier=acme&reason=functional").text
+    assert "117 items in quarantine" in chosen and "Page 1 of 2" in chosen
+    assert '<option value="ACME" selected>' in chosen and '<option value="functional" selected>' in chosen
+    next_page = re.search(r'<a href="([^"]+)" hx-get="[^"]+" [^>]*rel="next"', chosen).group(1).replace("&amp;", "&")
+    assert "supplier=ACME" in next_page and "reason=functional" in next_page and "warehouse=WH-L" in next_page
+    fragment = manager.get(next_page, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and "HX-Request" in fragment.headers["Vary"]
+    assert fragment.text.lstrip().startswith('<section id="quarantine-table"')
+    rows = _serials(fragment.text)
+    assert len(rows) == 17 and "101–117 of 117" in fragment.text
+    page = manager.get(next_page).text
+    assert "Functional" in page and "Cosmetic" not in page.split('id="quarantine-table"')[1]
+
+
+def test_the_quarantine_page_runs_the_same_statements_for_3_items_as_for_230(app, client_as, statements):
+    manager = client_as("manager")
+    _quarantine(app, warehouse="WH-S", count=3)
+    _quarantine(app, warehouse="WH-M", count=230)
+    counts = []
+    for warehouse in ("WH-S", "WH-M"):
+        for query in ("", "&supplier=ACME&reason=functional", "&page=2"):
+            with statements() as seen:
+                assert manager.get(f"/defects/quarantine?warehouse={warehouse}{query}").status_code == 200
+            counts.append(len(seen))
+    assert counts[:3] == counts[3:]
