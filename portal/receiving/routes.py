@@ -17,6 +17,7 @@ from ..exports import neutralise_cell
 from ..extensions import db
 from ..models import ReceiptStatus
 from ..web import fragment_or_redirect, redirect_to, render_page_or_fragment
+from ..web.errors import ERROR_CODE_HEADER
 from . import bp, queries, services
 from . import supplier_lists as lists
 from .forms import (
@@ -65,15 +66,28 @@ def upload():
     if not content:
         form.show_messages({"file": "Choose the supplier's file (or drop it on the box)."})
     if header is None or not content:
-        db.session.rollback()
-        return render_page_or_fragment("receiving/index.html", "receiving/_form.html", status=422,
-                                       retarget="#receipt-form", reswap="outerHTML", **_index_context(form))
-    staged, preview = services.stage_upload(db.session, header=header, content=content,
-                                            file_name=form.file.data.filename or "upload", actor=current_user,
-                                            sheet=form.sheet.data or None)
+        return _upload_refused(form, code="invalid_receipt" if header is None else "file_required")
+    try:
+        staged, preview = services.stage_upload(db.session, header=header, content=content,
+                                                file_name=form.file.data.filename or "upload", actor=current_user,
+                                                sheet=form.sheet.data or None)
+    except services.UnreadableUpload as refused:
+        # the reader refused the file (hostile or not a list at all): nothing is kept, the form stays
+        # filled in so that the receiver can choose another file
+        form.show_messages({"file": refused.message})
+        return _upload_refused(form, code=refused.code)
     db.session.commit()
     return render_page_or_fragment(**PREVIEW, push_url=url_for("receiving.staged", staged_id=staged.id),
                                    **_preview_context(staged, preview))
+
+
+def _upload_refused(form: ReceiptForm, *, code: str):
+    """The receipt form again with its messages (422), nothing saved."""
+    db.session.rollback()
+    response = render_page_or_fragment("receiving/index.html", "receiving/_form.html", status=422,
+                                       retarget="#receipt-form", reswap="outerHTML", **_index_context(form))
+    response.headers[ERROR_CODE_HEADER] = code
+    return response
 
 
 def _preview_context(staged, preview: services.Preview, message: str | None = None, notice: str | None = None) -> dict:
