@@ -5,15 +5,12 @@ decide fragment or page)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, current_app, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from ..auth.access import blueprint_roles
 from ..errors import DomainError, Invalid
-from ..exports import neutralise_cell
+from ..exports import csv_lines, csv_options
 from ..extensions import db
 from ..models import ReceiptStatus
 from ..web import fragment_or_redirect, redirect_to, render_page_or_fragment
@@ -201,19 +198,12 @@ def discard(staged_id: int):
 
 
 def _csv_response(rows, file_name: str) -> Response:
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for n, row in enumerate(rows):
-            writer.writerow([neutralise_cell(v) for v in row])
-            if n % 2000 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{file_name}"'})
+    """A CSV download written as every CSV of the portal (``exports.csv_lines``: a BOM, formulas
+    neutralised, long identifiers kept as text, ``?sep=semicolon`` or the CSV_SEPARATOR setting),
+    streamed. A bad ``sep`` is refused before anything is sent."""
+    options = csv_options(request.args, current_app.config)
+    return Response(stream_with_context(csv_lines(rows, options)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{file_name}"', "Cache-Control": "no-store"})
 
 
 @bp.route("/uploads/<int:staged_id>/errors.csv")

@@ -82,7 +82,7 @@ def test_errors_are_counted_by_kind_shown_escaped_and_downloadable_neutralised(d
     upload_id = staged_id(response)
     exported = desk.get(f"/receiving/uploads/{upload_id}/errors.csv")
     assert exported.mimetype == "text/csv"
-    table = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    table = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
     assert table[0] == ["row", "column", "value", "code", "message"]
     values = {r[2] for r in table[1:]}
     assert "'=cmd|' /C calc'!A0" in values  # formula neutralised
