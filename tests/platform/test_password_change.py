@@ -11,18 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import LoginThrottle, ThrottleScope, User
+from tests.platform.test_sessions import _copy_of  # another browser holding a copy of the cookie
 
 RIGHT = "correct-horse-1"  # noqa: S105 - the factories' test password
 NEW = "battery-staple-2"  # noqa: S105
 HX = {"HX-Request": "true"}
-
-
-def _copy_of(client, app):
-    """Another browser holding a copy of ``client``'s session cookie."""
-    other = app.test_client()
-    other.set_cookie("session", client.get_cookie("session").value)
-    assert other.get("/").status_code == 200
-    return other
 
 
 def _change(client, current=RIGHT, new=NEW, again=None, **kwargs):
