@@ -108,6 +108,10 @@ class PreviewOut(ApiModel):
     errors: Annotated[list[RowErrorOut], Field(description="The first 1000 errors")]
     errors_truncated: bool
     duplicate_of_receipt: Annotated[int | None, Field(description="The receipt this file was already")] = None
+    notes: Annotated[list[str], Field(
+        default_factory=list,
+        description="What decided the mapping where it was not the file's own header, and where the file's "
+                    "header overruled the supplier's remembered mapping")]
 
 
 class DryRunOut(PreviewOut):

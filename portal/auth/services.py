@@ -81,6 +81,23 @@ def update_user(
     return user
 
 
+def change_own_password(
+    session: Session, *, user: User, current_password: str, new_password: str, remote_addr: str | None,
+    policies: dict[str, ThrottlePolicy],
+) -> User:
+    """A signed-in user changes their own password: the same rule as the admin's reset, and the
+    current password checked like a log-in (:func:`claim_login_attempt` first, whose claim the
+    caller commits before calling this; a wrong current password is a failed log-in attempt of
+    that user name, so guessing it here is throttled as at the log-in page). Ends every session
+    of the user; the caller issues the current one again. Raises Invalid (wrong current password)."""
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", code="invalid_password")
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise Invalid("Your current password is not right: nothing was changed.", code="wrong_password")
+    throttle.attempt_succeeded(session, username=user.username, address=remote_addr, policies=policies)
+    return update_user(session, user, password=new_password)
+
+
 def end_sessions(session: Session, *, user: User) -> None:
     """Every session cookie of ``user`` stops working (logout does this too)."""
     user.session_epoch = User.session_epoch + 1

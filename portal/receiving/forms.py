@@ -13,6 +13,7 @@ from wtforms import BooleanField, FieldList, SelectField, StringField
 from wtforms.validators import Length
 
 from ..models import Condition, Ownership
+from ..web.pagination import whole_number
 from . import supplier_lists as lists
 
 CONDITIONS = [c.value for c in Condition]
@@ -129,5 +130,6 @@ class ReceiptSearchForm(FlaskForm):
     page = StringField(validators=_short(12))
 
     def page_number(self) -> int:
-        value = (self.page.data or "").strip()
-        return max(1, min(int(value), 100_000)) if _NUMBER.fullmatch(value) else 1
+        """The page asked for: 1 when not said; not ASCII digits (``²``, ``-1``) is a 422 naming ``page``,
+        as on every other paged list (``web.pagination.whole_number``)."""
+        return max(1, whole_number(self.page.data, name="page", default=1, maximum=100_000))

@@ -5,18 +5,16 @@ decide fragment or page)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, current_app, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from ..auth.access import blueprint_roles
 from ..errors import DomainError, Invalid
-from ..exports import neutralise_cell
+from ..exports import csv_lines, csv_options
 from ..extensions import db
 from ..models import ReceiptStatus
 from ..web import fragment_or_redirect, redirect_to, render_page_or_fragment
+from ..web.errors import ERROR_CODE_HEADER
 from . import bp, queries, services
 from . import supplier_lists as lists
 from .forms import (
@@ -65,15 +63,28 @@ def upload():
     if not content:
         form.show_messages({"file": "Choose the supplier's file (or drop it on the box)."})
     if header is None or not content:
-        db.session.rollback()
-        return render_page_or_fragment("receiving/index.html", "receiving/_form.html", status=422,
-                                       retarget="#receipt-form", reswap="outerHTML", **_index_context(form))
-    staged, preview = services.stage_upload(db.session, header=header, content=content,
-                                            file_name=form.file.data.filename or "upload", actor=current_user,
-                                            sheet=form.sheet.data or None)
+        return _upload_refused(form, code="invalid_receipt" if header is None else "file_required")
+    try:
+        staged, preview = services.stage_upload(db.session, header=header, content=content,
+                                                file_name=form.file.data.filename or "upload", actor=current_user,
+                                                sheet=form.sheet.data or None)
+    except services.UnreadableUpload as refused:
+        # the reader refused the file (hostile or not a list at all): nothing is kept, the form stays
+        # filled in so that the receiver can choose another file
+        form.show_messages({"file": refused.message})
+        return _upload_refused(form, code=refused.code)
     db.session.commit()
     return render_page_or_fragment(**PREVIEW, push_url=url_for("receiving.staged", staged_id=staged.id),
                                    **_preview_context(staged, preview))
+
+
+def _upload_refused(form: ReceiptForm, *, code: str):
+    """The receipt form again with its messages (422), nothing saved."""
+    db.session.rollback()
+    response = render_page_or_fragment("receiving/index.html", "receiving/_form.html", status=422,
+                                       retarget="#receipt-form", reswap="outerHTML", **_index_context(form))
+    response.headers[ERROR_CODE_HEADER] = code
+    return response
 
 
 def _preview_context(staged, preview: services.Preview, message: str | None = None, notice: str | None = None) -> dict:
@@ -187,19 +198,12 @@ def discard(staged_id: int):
 
 
 def _csv_response(rows, file_name: str) -> Response:
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for n, row in enumerate(rows):
-            writer.writerow([neutralise_cell(v) for v in row])
-            if n % 2000 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{file_name}"'})
+    """A CSV download written as every CSV of the portal (``exports.csv_lines``: a BOM, formulas
+    neutralised, long identifiers kept as text, ``?sep=semicolon`` or the CSV_SEPARATOR setting),
+    streamed. A bad ``sep`` is refused before anything is sent."""
+    options = csv_options(request.args, current_app.config)
+    return Response(stream_with_context(csv_lines(rows, options)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{file_name}"', "Cache-Control": "no-store"})
 
 
 @bp.route("/uploads/<int:staged_id>/errors.csv")

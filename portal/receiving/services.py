@@ -64,6 +64,14 @@ STAGED_UPLOADS_KEPT = timedelta(days=2)
 COMMIT_LOCK_KEY = 0x5EC1A1
 
 
+class UnreadableUpload(Invalid):
+    """The reader refused the file (``refusal``: its code, message and details): nothing was kept."""
+
+    def __init__(self, refusal: lists.UnreadableFile):
+        super().__init__(refusal.message, code=refusal.code, details=refusal.details)
+        self.refusal = refusal
+
+
 class ListRefused(Invalid):
     """The list has invalid rows (or cannot be read); ``preview`` says which."""
 
@@ -820,12 +828,20 @@ def stage_upload(session: Session, *, header: ReceiptHeader, content: bytes, fil
                  actor: User | None, sheet: str | None = None) -> tuple[StagedUpload, Preview]:
     """Keep the upload in the database until the receiver commits it, parsed
     once, here: the rows go in ``parsed``; preview, remap, errors.csv and commit
-    read them. Returns the upload and its preview."""
-    session.execute(delete(StagedUpload).where(StagedUpload.created_at < utcnow() - STAGED_UPLOADS_KEPT))
+    read them. Returns the upload and its preview.
+
+    A file the reader refuses (not a list at all, or a hostile one: a zip bomb,
+    a sheet too large, a DTD, a line over the field limit, a NUL) raises
+    :class:`UnreadableUpload` before anything is written: such a file is never
+    kept. A file whose header row or serial column the reader cannot find is
+    kept: the receiver chooses them in the preview."""
     file_name = (file_name or "upload")[:255]
     remembered = remembered_mapping(session, header.supplier.id)
     table, header_found, refusal = _read_for_staging(content, file_name=file_name, sheet=sheet,
                                                      remembered=remembered)
+    if refusal is not None:
+        raise UnreadableUpload(refusal)
+    session.execute(delete(StagedUpload).where(StagedUpload.created_at < utcnow() - STAGED_UPLOADS_KEPT))
     staged = StagedUpload(
         supplier_id=header.supplier.id,
         warehouse_id=header.warehouse.id,
@@ -839,15 +855,14 @@ def stage_upload(session: Session, *, header: ReceiptHeader, content: bytes, fil
         file_sha256=file_digest(content),
         file_size=len(content),
         content=content,
-        parsed=pack_table(table, refusal, header_found=header_found),
+        parsed=pack_table(table, header_found=header_found),
         sheet=sheet or None,
         created_by_id=actor.id if actor else None,
         created_at=utcnow(),
     )
     session.add(staged)
     session.flush()
-    read = (table, header_found) if table is not None else None
-    return staged, _staged_preview(session, staged, header, read, refusal, remembered)
+    return staged, _staged_preview(session, staged, header, (table, header_found), None, remembered)
 
 
 def _read_for_staging(content: bytes, *, file_name: str, sheet: str | None, remembered: dict | None):

@@ -128,6 +128,66 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """The request boundary's NUL guard for the pages (a before_request hook).
+    PostgreSQL text cannot hold NUL (psycopg refuses it, which would be a 500)
+    and SQLite would store it, so a NUL in any query value, path value or form
+    field is refused before a view sees it: 400 for the address, 422 for a
+    form, as a page or an HTMX fragment, nothing saved. Uploaded files are not
+    looked at (the supplier-list reader refuses a NUL in a file itself). The
+    API answers for itself (``api.auth.refuse_nul_characters`` for the URL, the
+    request models' ``no_nul`` for bodies)."""
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return
+    answered = NUL_ANSWERED_BY_VIEW.get(request.endpoint or "") or NUL_ANSWERED_BY_VIEW.get(
+        f"{request.blueprint}.*", frozenset())
+    if "*" in answered:
+        return
+    from ..errors import DomainError, Invalid
+
+    in_url = _with_nul([*(request.view_args or {}).items(), *request.args.items(multi=True)], answered)
+    if in_url:
+        raise DomainError(f"The address (its “{in_url}” value) contains a NUL character, which the portal "
+                          "cannot store. Remove it and try again.", code="bad_request", details={"field": in_url})
+    in_form = _with_nul(request.form.items(multi=True), answered) if request.method == "POST" else None
+    if in_form:
+        raise Invalid(f"The field “{in_form}” contains a NUL character, which the portal cannot store; nothing "
+                      "was saved. Remove it (it often comes from a copy and paste) and try again.",
+                      code="invalid_character", details={"field": in_form})
+
+
+#: Fields whose views answer a NUL themselves, with a message of their own
+#: (beside the field, a refused scan row, "no item has that serial"), better
+#: than the guard's: the guard leaves those fields alone ("*": every field of
+#: the view; "<blueprint>.*": of every view of the blueprint). Each is tested:
+#: the catalog (tests/catalog/test_pages.py: codes and names refuse it,
+#: searches drop it), the report filters (tests/reports/test_stock_aging.py),
+#: the serial look-up and the admin's token name (tests/api/test_nul_characters.py),
+#: the scanned code (tests/platform/test_nul_characters_in_forms.py).
+NUL_ANSWERED_BY_VIEW: dict[str, frozenset[str]] = {
+    "catalog.*": frozenset({"*"}),
+    **dict.fromkeys(("reports.stock_aging", "reports.stock_aging_download", "reports.defects_by_supplier",
+                     "reports.defects_by_supplier_download"), frozenset({"*"})),
+    "items.lookup": frozenset({"serial"}),
+    "items.detail": frozenset({"serial"}),
+    "admin.issue_token": frozenset({"name"}),
+    "scanning.scan": frozenset({"code"}),
+    "scanning.read_code": frozenset({"code"}),
+}
+
+
+def _with_nul(pairs, answered: frozenset[str]) -> str | None:
+    """The first field name (as shown) of ``pairs`` whose name or value holds a NUL, leaving out ``answered``."""
+    for name, value in pairs:
+        if name not in answered and ("\x00" in str(value) or "\x00" in name):
+            return _shown(name)
+    return None
+
+
+def _shown(name: str) -> str:
+    return name.replace("\x00", "␀")[:40]
+
+
 def _format_datetime(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -143,6 +203,7 @@ def _humanise(value: str | None) -> str:
 def init_app(app: Flask) -> None:
     from . import errors
 
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     app.add_template_filter(_format_datetime, "dt")
     app.add_template_filter(_humanise, "human")

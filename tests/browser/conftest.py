@@ -83,6 +83,7 @@ def _demo_pages(app) -> dict[str, str]:
         s.commit()
         pages = {
             "home": url_for("home.index"),
+            "password change": url_for("auth.change_password"),
             "lookup": url_for("items.lookup"),
             "lookup, no such serial": url_for("items.lookup", serial="NO-SUCH-3554"),
             "item in a bin": url_for("items.detail", serial=in_bin.serial),

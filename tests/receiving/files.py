@@ -27,6 +27,17 @@ def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
     return out.getvalue()
 
 
+def multipart(content: bytes, file_name: str = "big.csv", **fields) -> tuple[bytes, str]:
+    """A multipart body with ``fields`` and the file, built by hand: the test client would spool a
+    large file to a temporary file it never closes. Returns (body, content type)."""
+    boundary = "----receiving-test"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+                 "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 def serial_list(n: int, prefix: str = "SN", header: str = "Serial") -> bytes:
     return ("\n".join([header] + [f"{prefix}{i:07d}" for i in range(n)]) + "\n").encode()
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Movement, Receipt, SerialItem
-from tests.receiving.files import csv_bytes, serial_list
+from tests.receiving.files import csv_bytes, multipart, serial_list
 
 
 @pytest.fixture
@@ -114,9 +114,7 @@ def app_config():
 
 
 def test_too_large_upload_answers_json_413(api, app):
-    from tests.receiving.test_routes import big_multipart
-
-    body, content_type = big_multipart(b"S\n" + b"X" * (1024 * 1024 + 10), supplier="ACME")
+    body, content_type = multipart(b"S\n" + b"X" * (1024 * 1024 + 10), supplier="ACME")
     response = app.test_client().post("/api/v1/receipts", data=body, content_type=content_type,
                                       headers={"Authorization": f"Bearer {api.token}"})
     assert response.status_code == 413

@@ -2,7 +2,6 @@
 escaping (issue 11.5): the csv field limit, one very long line of serials, bare carriage
 returns, NUL characters, and random bytes."""
 
-import csv
 import string
 
 import pytest
@@ -11,6 +10,14 @@ from hypothesis import strategies as st
 
 from portal.receiving import supplier_lists as lists
 from tests.receiving.files import csv_bytes, xlsx_bytes
+from tests.receiving.hostile_files import (
+    bare_cr_lines,
+    csv_nul_after_4_kb,
+    csv_unclosed_quote,
+    csv_value_over_field_limit,
+    one_line_of_serials,
+    one_line_serials,
+)
 
 
 def read_and_check(raw: bytes, **kwargs):
@@ -20,27 +27,24 @@ def read_and_check(raw: bytes, **kwargs):
 
 
 def test_an_unclosed_quote_running_past_the_csv_field_limit_is_refused_naming_the_line():
-    raw = b"Serial,SKU\nSN-1,P-1\nSN-2,\"P-2\n" + b"SN-x,P-1\n" * 20_000  # the quote never closes
     with pytest.raises(lists.UnreadableFile) as refused:
-        lists.read_table(raw)
+        lists.read_table(csv_unclosed_quote())  # the quote never closes
     assert refused.value.code == "field_too_large"
     assert "Line 3" in refused.value.message and "quote" in refused.value.message
     assert refused.value.details["line"] == 3
 
 
 def test_one_value_over_the_field_limit_is_refused():
-    raw = b"Serial;SKU\nSN-1;" + b"P" * (csv.field_size_limit() + 10) + b"\nSN-2;P-2\n"
     with pytest.raises(lists.UnreadableFile) as refused:
-        lists.read_table(raw)
+        lists.read_table(csv_value_over_field_limit())
     assert refused.value.code == "field_too_large"
     assert "Line 2" in refused.value.message
 
 
 @pytest.mark.parametrize("separator", [",", ";"])
 def test_15000_serials_on_one_line_are_read_as_15000_serials(separator):
-    serials = [f"SN{i:08d}" for i in range(15_000)]
-    raw = (separator.join(serials) + separator + "\r\n").encode()  # a trailing separator, as some exports add
-    table, checked = read_and_check(raw)
+    serials = one_line_serials(15_000)
+    table, checked = read_and_check(one_line_of_serials(15_000, separator))  # with a trailing separator
     assert table.one_line and table.delimiter == separator
     assert "one line of" in table.description
     assert checked.serials == serials
@@ -68,9 +72,8 @@ def test_one_short_line_without_a_header_is_still_no_serial_column():
 
 @pytest.mark.parametrize("ending", ["\r", "mixed"])
 def test_lines_ending_with_a_bare_carriage_return_are_read(ending):
-    lines = ["Serial,SKU", "SN-1,P-1", "SN-2,P-1", "SN-3,P-2"]
-    text = "\r".join(lines) + "\r" if ending == "\r" else "Serial,SKU\rSN-1,P-1\r\nSN-2,P-1\nSN-3,P-2\r"
-    table, checked = read_and_check(text.encode("cp1252"))
+    raw = bare_cr_lines() if ending == "\r" else b"Serial,SKU\rSN-1,P-1\r\nSN-2,P-1\nSN-3,P-2\r"
+    table, checked = read_and_check(raw)
     assert checked.serials == ["SN-1", "SN-2", "SN-3"]
     assert checked.skus == ["P-1", "P-1", "P-2"]
     assert checked.row_numbers == [2, 3, 4]
@@ -81,8 +84,7 @@ def test_lines_ending_with_a_bare_carriage_return_are_read(ending):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
 def test_a_nul_in_a_sku_after_the_first_4_kb_is_refused_naming_the_line(encoding):
-    rows = [["Serial", "SKU"]] + [[f"SN-{i:05d}", "P-1"] for i in range(400)] + [["SN-X", "P\x001"]]
-    raw = csv_bytes(rows, encoding=encoding)
+    raw = csv_nul_after_4_kb(encoding)
     assert raw.find("\x00".encode(encoding)) > 4096 or encoding == "utf-16"
     with pytest.raises(lists.UnreadableFile) as refused:
         lists.read_table(raw)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.models import Movement, Receipt, SerialItem
 from portal.receiving.models import StagedUpload
-from tests.receiving.files import csv_bytes, serial_list, xlsx_bytes
+from tests.receiving.files import csv_bytes, multipart, serial_list, xlsx_bytes
 
 HX = {"HX-Request": "true"}
 
@@ -82,7 +82,7 @@ def test_errors_are_counted_by_kind_shown_escaped_and_downloadable_neutralised(d
     upload_id = staged_id(response)
     exported = desk.get(f"/receiving/uploads/{upload_id}/errors.csv")
     assert exported.mimetype == "text/csv"
-    table = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    table = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
     assert table[0] == ["row", "column", "value", "code", "message"]
     values = {r[2] for r in table[1:]}
     assert "'=cmd|' /C calc'!A0" in values  # formula neutralised
@@ -150,9 +150,13 @@ def test_same_file_again_links_to_the_existing_receipt(desk):
     assert "Create receipt" not in text
 
 
-def test_unreadable_file_says_what_it_is(desk):
-    text = upload(desk, b"%PDF-1.4 blah", name="list.pdf").get_data(as_text=True)
-    assert "This file is a PDF document" in text and "Accepted:" in text
+def test_unreadable_file_says_what_it_is_on_the_form_and_is_not_kept(desk, fresh):
+    response = upload(desk, b"%PDF-1.4 blah", name="list.pdf")
+    assert response.status_code == 422 and response.headers["X-Portal-Error"] == "unsupported_format"
+    text = response.get_data(as_text=True)
+    assert "This file is a PDF document" in text and "Accepted:" in text and 'id="receipt-form"' in text
+    with fresh() as s:
+        assert s.scalar(select(func.count()).select_from(StagedUpload)) == 0
 
 
 @pytest.fixture
@@ -161,7 +165,7 @@ def app_config():
 
 
 def test_too_large_upload_gets_a_clear_message_on_the_page(desk):
-    body, content_type = big_multipart(b"Serial\n" + b"X" * (1024 * 1024 + 10))
+    body, content_type = multipart(b"Serial\n" + b"X" * (1024 * 1024 + 10))
     response = desk.post("/receiving/uploads", data=body, content_type=content_type, headers=HX)
     assert response.status_code == 413
     assert response.headers["HX-Retarget"] == "#flash"
@@ -170,16 +174,6 @@ def test_too_large_upload_gets_a_clear_message_on_the_page(desk):
     assert plain.status_code == 413 and "<html" in plain.get_data(as_text=True)
     page = desk.get("/receiving/").get_data(as_text=True)
     assert 'data-max-bytes="1048576"' in page
-
-
-def big_multipart(content: bytes, **fields) -> tuple[bytes, str]:
-    """A multipart body built by hand (the test client would spool it to a temporary file)."""
-    boundary = "----receiving-test"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
-                 "Content-Type: text/csv\r\n\r\n".encode() + content + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def _receipt(desk, n=3):
