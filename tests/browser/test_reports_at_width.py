@@ -47,17 +47,22 @@ def _follow(page, fact_key: str) -> tuple[str, int]:
 
 
 @pytest.fixture
-def manager_page(page, demo_server):
+def open_report(page, demo_server):
+    """``open_report(path, width)``: the manager's page showing the report at that width."""
     demo_server.log_in(page, "manager")
-    return page
+
+    def open_(path: str, width: str):
+        page.set_viewport_size(WIDTHS[width])
+        page.goto(demo_server.url + path)
+        return page
+
+    return open_
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_stock_aging_names_the_currency_adds_up_says_expired_in_words_and_its_units_lead_to_the_items(
-        manager_page, demo_server, width):
-    page = manager_page
-    page.set_viewport_size(WIDTHS[width])
-    page.goto(demo_server.url + "/reports/stock-aging")
+        open_report, width):
+    page = open_report("/reports/stock-aging", width)
     expect(page.locator(".report-meta")).to_contain_text("Money in EUR")
     expect(page.locator("#fact-value dd")).to_have_text(re.compile(r"^[\d,]+\.\d\d EUR$"))
     buckets = page.locator("#table-buckets")
@@ -86,19 +91,15 @@ def test_stock_aging_names_the_currency_adds_up_says_expired_in_words_and_its_un
     "shipments still count\"); its link lists the units whose status is sold now (demo: 683 shipped, 670 "
     "listed). Fix in portal/reports/routes.py fact_links or an item-list filter in portal/items"))
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_fifo_figure_leads_to_the_shipments_it_counts(manager_page, demo_server, width):
-    page = manager_page
-    page.set_viewport_size(WIDTHS[width])
-    page.goto(demo_server.url + "/reports/stock-aging")
+def test_the_fifo_figure_leads_to_the_shipments_it_counts(open_report, width):
+    page = open_report("/reports/stock-aging", width)
     shown, listed = _follow(page, "fifo")  # "0.3 % (2 of 683)": the shipments of the period
     assert listed == _number(shown.split("of")[-1]) > 0
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_defects_report_adds_up_to_its_headline_figures(manager_page, demo_server, width):
-    page = manager_page
-    page.set_viewport_size(WIDTHS[width])
-    page.goto(demo_server.url + "/reports/defects-by-supplier")
+def test_the_defects_report_adds_up_to_its_headline_figures(open_report, width):
+    page = open_report("/reports/defects-by-supplier", width)
     suppliers = page.locator("#table-suppliers")
     expect(suppliers.locator("tfoot tr.totals th")).to_have_text(re.compile(r"^Total"))
     received_shown = _number(page.locator("#fact-received dd").inner_text())
@@ -115,10 +116,8 @@ def test_the_defects_report_adds_up_to_its_headline_figures(manager_page, demo_s
     "received date (demo: received 10,579 vs 10,510 listed, defective 366 vs 297). Fix in portal/items "
     "(item_list) or in portal/reports fact_links"))
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_defects_figures_lead_to_the_units_they_count(manager_page, demo_server, width):
-    page = manager_page
-    page.set_viewport_size(WIDTHS[width])
-    page.goto(demo_server.url + "/reports/defects-by-supplier")
+def test_the_defects_figures_lead_to_the_units_they_count(open_report, width):
+    page = open_report("/reports/defects-by-supplier", width)
     for key in ("received", "defective"):
         shown, listed = _follow(page, key)
         assert listed == _number(shown) > 0, key
