@@ -80,6 +80,8 @@ class WarehouseStock:
     name: str
     by_status: dict[str, StockLine] = field(default_factory=dict)
     consignment: StockLine = field(default_factory=StockLine)
+    #: the item list can show this warehouse's items (not so for "not yet in a warehouse")
+    listed: bool = True
 
     def line(self, status: str) -> StockLine:
         return self.by_status.get(status, StockLine())
@@ -111,7 +113,7 @@ def stock_at_a_glance(session: Session) -> list[WarehouseStock]:
     ).all()
     warehouses = {w.id: WarehouseStock(code=w.code, name=w.name)
                   for w in session.scalars(select(Warehouse).order_by(Warehouse.code))}
-    nowhere = WarehouseStock(code="—", name="not yet in a warehouse")
+    nowhere = WarehouseStock(code="—", name="not yet in a warehouse", listed=False)
     for status, warehouse_id, count, value, consigned, consigned_value in rows:
         stock = warehouses.get(warehouse_id, nowhere)
         line = stock.by_status.setdefault(status, StockLine())

@@ -1,4 +1,4 @@
-from flask import render_template
+from flask import current_app, render_template
 from flask_login import current_user
 
 from ..extensions import db
@@ -17,4 +17,5 @@ def index():
     if current_user.has_role(Role.MANAGER):
         context["stock"] = queries.stock_at_a_glance(db.session)
         context["statuses"] = queries.STATUS_ORDER
+        context["currency"] = current_app.config.get("CURRENCY") or "EUR"  # as the reports name it
     return render_template("home/index.html", **context)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,8 @@ ROLES = ("admin", "manager", "receiver", "operator")
 class Demo:
     url: str
     pages: dict[str, str]  # what a person would call the page -> path
+    #: pages before logging in (the same for every role)
+    logged_out: dict[str, str] = field(default_factory=lambda: {"log in": "/login"})
 
     def log_in(self, page, role: str) -> None:
         username, password = PASSWORDS[role]
@@ -84,6 +86,10 @@ def _demo_pages(app) -> dict[str, str]:
         pages = {
             "home": url_for("home.index"),
             "password change": url_for("auth.change_password"),
+            "items": url_for("items.list"),
+            "items in stock in a warehouse": url_for("items.list", status="in_stock", warehouse=warehouse.code),
+            "items page 2": url_for("items.list", status="in_stock", page=2),
+            "items, a filter refused": url_for("items.list", received_from="2026-13-40"),
             "lookup": url_for("items.lookup"),
             "lookup, no such serial": url_for("items.lookup", serial="NO-SUCH-3554"),
             "item in a bin": url_for("items.detail", serial=in_bin.serial),

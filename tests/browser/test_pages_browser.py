@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import PASSWORDS
+
 pytestmark = pytest.mark.browser
 
 HANDHELD = {"width": 360, "height": 740}
@@ -14,20 +16,31 @@ DESK = {"width": 1280, "height": 900}
 SCAN_PAGES = ("scan ", "device check")
 #: What a finger must hit: the top bar, pagers, a table's own actions, tabs.
 TARGETS = ("header a, header button, nav a, nav button, .pager a, td.row-actions a, td button, "
-           ".catalog-tabs a, .task")
+           ".catalog-tabs a, .task, .glance a.count")
 MIN_TARGET = 44
 
 
-#: Links to whole pages from the navigation and the index pages; each must be walked.
-NAVIGATION = "header a, nav a, .catalog-tabs a, .catalog-links a, .report-cards a, .tasks a"
+#: Links to whole pages from the navigation, the index pages and the home counts; each must be walked.
+NAVIGATION = "header a, nav a, .catalog-tabs a, .catalog-links a, .report-cards a, .tasks a, .glance a"
 
 
 def _open_pages(page, demo, role):
-    """Each page the role may open (403s skipped), by name. At the end, every
-    page the navigation links to must have been among them: a new page is
-    walked as soon as it is reachable (add it to tests/browser/conftest.py)."""
-    demo.log_in(page, role)
+    """Each page the role may open (403s skipped), by name: first the log-in
+    page, blank and with a refused attempt, then the role's pages. At the end,
+    every page the navigation links to must have been among them: a new page
+    is walked as soon as it is reachable (add it to tests/browser/conftest.py)."""
     walked, linked = set(), set()
+    for name, path in demo.logged_out.items():
+        page.goto(demo.url + path)
+        walked.add(path)
+        yield name
+    username, _ = PASSWORDS[role]
+    page.fill("#username", username)
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    page.locator("#login-form .message-error").wait_for()
+    yield "log in, refused"
+    demo.log_in(page, role)
     for name, path in demo.pages.items():
         response = page.goto(demo.url + path)
         if response.status == 403:
@@ -66,7 +79,7 @@ def test_every_page_fits_360_px_with_big_targets_and_no_axe_violations(page, dem
             problems += [f"{name}: target {t}" for t in _small_targets(page)]
         page.set_viewport_size(DESK)
         problems += [f"{name} at 1280 px: axe {v}" for v in axe(page)]
-    assert "home" in seen and "item in a bin" in seen
+    assert {"log in", "log in, refused", "home", "items", "item in a bin"} <= set(seen)
     if problems:
         pytest.fail(f"{len(problems)} problems for the {role}:\n" + "\n".join(problems), pytrace=False)
 

@@ -1,0 +1,125 @@
+"""The stock-aging and defects report pages over the demo warehouse, at the
+manager's 1280 px and a handheld's 360 px (issue 12.8): the currency is
+named, tables end with a totals row that adds up, expiry reads in words, and
+headline figures lead to the records they count."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"1280 px": {"width": 1280, "height": 900}, "360 px": {"width": 360, "height": 740}}
+
+
+def _number(text: str) -> float:
+    return float(re.search(r"-?[\d,]+(?:\.\d+)?", text).group(0).replace(",", ""))
+
+
+def _column(table, heading: str) -> int:
+    """Index (1-based) of the column whose heading starts with ``heading``."""
+    headings = table.locator("thead th").all_inner_texts()
+    return next(i for i, h in enumerate(headings, 1) if h.startswith(heading))
+
+
+def _column_sum_and_total(section, heading: str) -> tuple[float, float]:
+    table = section.locator("table.report-table")
+    n = _column(table, heading)
+    cells = table.locator(f"tbody tr td:nth-child({n}), tbody tr th:nth-child({n})").all_inner_texts()
+    total = table.locator(f"tfoot tr.totals > :nth-child({n})").inner_text()
+    return sum(_number(c) for c in cells), _number(total)
+
+
+def _follow(page, fact_key: str) -> tuple[str, int]:
+    """Click a headline figure; the figure as shown and the item list's total where it led."""
+    link = page.locator(f"#fact-{fact_key} dd a")
+    shown = link.inner_text()
+    link.click()
+    page.wait_for_url("**/items/?*")
+    line = page.locator("#item-list .count").inner_text()
+    found = re.search(r"of ([\d,]+) items", line)
+    listed = int(found.group(1).replace(",", "")) if found else 0
+    page.wait_for_load_state("networkidle")  # the favicon too: a request cut off leaves a file open
+    page.go_back()
+    page.wait_for_url("**/reports/**")
+    return shown, listed
+
+
+@pytest.fixture
+def open_report(page, demo_server):
+    """``open_report(path, width)``: the manager's page showing the report at that width."""
+    demo_server.log_in(page, "manager")
+
+    def open_(path: str, width: str):
+        page.set_viewport_size(WIDTHS[width])
+        page.goto(demo_server.url + path)
+        return page
+
+    return open_
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_stock_aging_names_the_currency_adds_up_says_expired_in_words_and_its_units_lead_to_the_items(
+        open_report, width):
+    page = open_report("/reports/stock-aging", width)
+    expect(page.locator(".report-meta")).to_contain_text("Money in EUR")
+    expect(page.locator("#fact-value dd")).to_have_text(re.compile(r"^[\d,]+\.\d\d EUR$"))
+    buckets = page.locator("#table-buckets")
+    expect(buckets.locator("thead")).to_contain_text("Value at cost (EUR)")
+    expect(buckets.locator("tfoot tr.totals th")).to_have_text("Total")
+    units_shown = _number(page.locator("#fact-units dd").inner_text())
+    for heading in ("Units", "Value at cost"):
+        rows, total = _column_sum_and_total(buckets, heading)
+        assert rows == pytest.approx(total, abs=0.011), heading
+    assert _column_sum_and_total(buckets, "Units")[1] == units_shown
+    assert _column_sum_and_total(page.locator("#table-by_warehouse"), "Units") == (units_shown, units_shown)
+
+    expiry = page.locator("#table-expiry")
+    expect(expiry.locator("tbody td", has_text=re.compile(r"^expired [\d,]+ days? ago$")).first).to_be_attached()
+    expect(expiry.locator("tbody td", has_text=re.compile(r"^[\d,]+ days? left$")).first).to_be_attached()
+    expect(expiry.locator("tbody")).not_to_contain_text("\u2212")  # no "Days left −108"
+
+    shown, listed = _follow(page, "units")
+    assert listed == _number(shown) > 0
+    shown, listed = _follow(page, "value")  # the value of the units in stock: the same units
+    assert listed == units_shown
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "the FIFO figure counts every shipment of the period, also of units returned since (\"reversed "
+    "shipments still count\"); its link lists the units whose status is sold now (demo: 683 shipped, 670 "
+    "listed). Fix in portal/reports/routes.py fact_links or an item-list filter in portal/items"))
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_fifo_figure_leads_to_the_shipments_it_counts(open_report, width):
+    page = open_report("/reports/stock-aging", width)
+    shown, listed = _follow(page, "fifo")  # "0.3 % (2 of 683)": the shipments of the period
+    assert listed == _number(shown.split("of")[-1]) > 0
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_defects_report_adds_up_to_its_headline_figures(open_report, width):
+    page = open_report("/reports/defects-by-supplier", width)
+    suppliers = page.locator("#table-suppliers")
+    expect(suppliers.locator("tfoot tr.totals th")).to_have_text(re.compile(r"^Total"))
+    received_shown = _number(page.locator("#fact-received dd").inner_text())
+    defective_shown = _number(page.locator("#fact-defective dd").inner_text())
+    assert _column_sum_and_total(suppliers, "Received") == (received_shown, received_shown)
+    assert _column_sum_and_total(suppliers, "Defective") == (defective_shown, defective_shown)
+    rate = page.locator("#fact-rate dd").inner_text()
+    assert rate.endswith(f"({defective_shown:,.0f} of {received_shown:,.0f})")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "the defects report counts a unit flagged defective before it was ever received in the cohort of the "
+    "month of its first report; the item list's received_from/received_to cannot see a unit without a "
+    "received date (demo: received 10,579 vs 10,510 listed, defective 366 vs 297). Fix in portal/items "
+    "(item_list) or in portal/reports fact_links"))
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_defects_figures_lead_to_the_units_they_count(open_report, width):
+    page = open_report("/reports/defects-by-supplier", width)
+    for key in ("received", "defective"):
+        shown, listed = _follow(page, key)
+        assert listed == _number(shown) > 0, key
+    shown, listed = _follow(page, "rate")  # "3.5 % (366 of 10,579)": the defective units
+    assert listed == _number(shown.split("(")[1]) > 0
