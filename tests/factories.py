@@ -60,8 +60,9 @@ def item(session, *, serial: str | None = None, status: str = ItemStatus.IN_STOC
          product_id: int | None = None, supplier_id: int | None = None,
          bin_id: int | None = None, receipt_id: int | None = None,
          received_at: datetime | None = None, condition: str = "regular",
-         ownership: str = "owned", unit_cost=None):
-    """An item straight in the given status, with the movement that put it there."""
+         ownership: str = "owned", unit_cost=None, order_ref: str | None = None):
+    """An item straight in the given status, with the movement that put it there
+    (a sold one shipped now, on ``order_ref`` when given)."""
     p_id = product_id or product(session).id
     s_id = supplier_id or supplier(session).id
     target = None
@@ -75,6 +76,7 @@ def item(session, *, serial: str | None = None, status: str = ItemStatus.IN_STOC
         warehouse_id=target.warehouse_id if target else None,
         unit_cost=unit_cost,
         received_at=received_at or (utcnow() if status != ItemStatus.EXPECTED else None),
+        order_ref=order_ref, sold_at=utcnow() if order_ref and status == ItemStatus.SOLD else None,
     )
     session.add(row)
     session.flush()

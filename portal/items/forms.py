@@ -21,6 +21,7 @@ class ItemFilterForm(FlaskForm):
     bin = StringField("Bin", validators=[Optional(), Length(max=64, message=_LONG)])
     supplier = StringField("Supplier", validators=[Optional(), Length(max=64, message=_LONG)])
     product = StringField("Product (SKU)", validators=[Optional(), Length(max=64, message=_LONG)])
+    order_ref = StringField("Order", validators=[Optional(), Length(max=100, message=_LONG)])
     received_from = DateField("Received from", validators=[Optional()])
     received_to = DateField("Received to", validators=[Optional()])
     shipped_from = DateField("Shipped from", validators=[Optional()])

@@ -70,7 +70,7 @@ def _day_after(day: date) -> datetime:
 
 
 def item_list(*, status: str = "", warehouse: str = "", bin: str = "", supplier: str = "", product: str = "",
-              received_from: date | None = None, received_to: date | None = None,
+              order_ref: str = "", received_from: date | None = None, received_to: date | None = None,
               shipped_from: date | None = None, shipped_to: date | None = None, defect: str = "") -> Select:
     """Items matching the filters, newest received first (the records behind
     the report figures). Codes match exactly, case-insensitively."""
@@ -91,6 +91,8 @@ def item_list(*, status: str = "", warehouse: str = "", bin: str = "", supplier:
         stmt = stmt.where(SerialItem.supplier_id.in_(select(Supplier.id).where(Supplier.code == supplier.upper())))
     if product:
         stmt = stmt.where(SerialItem.product_id.in_(select(Product.id).where(Product.sku == product.upper())))
+    if order_ref:  # exactly as scanned at shipping, as the order's look-up matches it
+        stmt = stmt.where(SerialItem.order_ref == order_ref)
     if received_from:
         stmt = stmt.where(SerialItem.received_at >= datetime(received_from.year, received_from.month,
                                                              received_from.day))

@@ -1,4 +1,4 @@
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import utcnow
@@ -8,7 +8,7 @@ from ..web.pagination import page_number, paginate
 from . import ageing, bp, queries
 from .forms import ItemFilterForm
 
-LIST_FILTERS = ("status", "warehouse", "bin", "supplier", "product", "received_from", "received_to",
+LIST_FILTERS = ("status", "warehouse", "bin", "supplier", "product", "order_ref", "received_from", "received_to",
                 "shipped_from", "shipped_to", "defect")
 
 
@@ -73,8 +73,5 @@ def detail(serial: str):
 
 
 def _order_url(order_ref: str) -> str:
-    """The items of one order: the items list filtered by order when the app
-    has it, else the lookup of the order reference."""
-    if "items.list" in current_app.view_functions:
-        return url_for("items.list", order_ref=order_ref)
-    return url_for("items.lookup", serial=order_ref)
+    """The items of one order: the item list filtered by its reference."""
+    return url_for("items.list", order_ref=order_ref)

@@ -143,9 +143,6 @@ def test_the_item_pages_receipt_and_supplier_links_go_where_they_say(page, demo_
     expect(rows).to_contain_text(name)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the order link is /items/?order_ref=…, but the item list has no order filter (portal/items: "
-    "LIST_FILTERS and ItemFilterForm lack order_ref), so it lists every item: the unit is not on page 1"))
 def test_the_item_pages_order_link_lists_the_units_of_that_order(page, demo_server):
     """Issue 12.10 at 1280 px: a sold unit's order link lists that order's
     units, the unit among them, and nothing shipped on another order."""

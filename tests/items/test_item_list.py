@@ -42,3 +42,15 @@ def test_bad_filters_say_what_is_wrong(fixed_warehouse, manager):
     assert EVIL_NAME not in script
     assert manager.get("/items/?status=nonsense").status_code == 422
     assert manager.get("/items/?bin=" + "X" * 100).status_code == 422
+
+
+def test_an_order_lists_its_units_and_nothing_else(fixed_warehouse, make_item, manager):
+    """Issue 12.10: the item page's order link leads to that order's units
+    (before, the item list had no order filter and listed every item)."""
+    for n, order_ref in enumerate(("SO-100", "SO-100", "SO-200", "so-100")):
+        make_item(serial=f"ORD-{n}", status="sold", order_ref=order_ref)
+    listed = manager.get("/items/?order_ref=SO-100")
+    assert listed.status_code == 200 and _serials(listed.get_data(as_text=True)) == {"ORD-0", "ORD-1"}
+    page = manager.get("/items/ORD-0").get_data(as_text=True)
+    assert 'href="/items/?order_ref=SO-100"' in page
+    assert manager.get("/items/?order_ref=" + "X" * 101).status_code == 422
