@@ -8,7 +8,7 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..like import contains
-from ..models import Bin, DefectReport, Movement, Product, SerialItem, Supplier, Warehouse
+from ..models import Bin, DefectReport, Movement, MovementKind, Product, SerialItem, Supplier, Warehouse
 from ..serials import lookup_key, serial_key
 
 
@@ -98,10 +98,16 @@ def item_list(*, status: str = "", warehouse: str = "", bin: str = "", supplier:
                                                              received_from.day))
     if received_to:
         stmt = stmt.where(SerialItem.received_at < _day_after(received_to))
-    if shipped_from:
-        stmt = stmt.where(SerialItem.sold_at >= datetime(shipped_from.year, shipped_from.month, shipped_from.day))
-    if shipped_to:
-        stmt = stmt.where(SerialItem.sold_at < _day_after(shipped_to))
+    if shipped_from or shipped_to:
+        # shipped in the period, whatever happened since (a customer return, a reversal): as the
+        # stock-aging report's FIFO figure counts shipments
+        shipments = select(Movement.item_id).where(Movement.kind == MovementKind.SHIPPED)
+        if shipped_from:
+            shipments = shipments.where(
+                Movement.at >= datetime(shipped_from.year, shipped_from.month, shipped_from.day))
+        if shipped_to:
+            shipments = shipments.where(Movement.at < _day_after(shipped_to))
+        stmt = stmt.where(SerialItem.id.in_(shipments))
     if defect == "yes":
         # as the defects report counts them: a report filed by the end of the receipt period
         reported = select(DefectReport.id).where(DefectReport.item_id == SerialItem.id)

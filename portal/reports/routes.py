@@ -57,7 +57,7 @@ def fact_links(report) -> dict[str, str]:
         if as_of == today().isoformat():  # the item list shows today's status
             links["units"] = links["value"] = url_for("items.list", status="in_stock", **common)
         fifo_from = (date.fromisoformat(as_of) - timedelta(days=int(report.query["fifo_days"]) - 1)).isoformat()
-        links["fifo"] = url_for("items.list", status="sold", shipped_from=fifo_from, shipped_to=as_of, **common)
+        links["fifo"] = url_for("items.list", shipped_from=fifo_from, shipped_to=as_of, **common)
         return links
     period = {"received_from": report.query["date_from"], "received_to": report.query["date_to"]}
     return {"received": url_for("items.list", **period, **common),

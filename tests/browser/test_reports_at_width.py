@@ -86,10 +86,6 @@ def test_stock_aging_names_the_currency_adds_up_says_expired_in_words_and_its_un
     assert listed == units_shown
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the FIFO figure counts every shipment of the period, also of units returned since (\"reversed "
-    "shipments still count\"); its link lists the units whose status is sold now (demo: 683 shipped, 670 "
-    "listed). Fix in portal/reports/routes.py fact_links or an item-list filter in portal/items"))
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_fifo_figure_leads_to_the_shipments_it_counts(open_report, width):
     page = open_report("/reports/stock-aging", width)
