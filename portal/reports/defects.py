@@ -40,7 +40,8 @@ NOTES = [
     "and once in Defective. A defect report withdrawn (its scan undone) is not counted.",
     "Returns to suppliers: every return opened by the period's end and not closed before its start, in its "
     "state at the period's end: open, shipped and awaiting the supplier's credit, credited (closed with a "
-    "credit note) or closed without one. Units are the serials on the returns.",
+    "credit note) or closed without one. Units are the serials on the returns then; a unit the supplier "
+    "replaced (linked to the unit it sent instead) counts as replaced, no longer as owed.",
 ]
 STAGES = [
     (DefectStage.RECEIVING.value, "At receiving", "Found at receiving"),
@@ -279,6 +280,7 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
         Fact("awaiting_credit_units", "Units shipped back, awaiting credit", returns.totals["awaiting_units"]),
         Fact("oldest_awaiting_days", "Oldest shipment awaiting credit", returns.totals["oldest_awaiting_days"],
              "days"),
+        Fact("replaced_units", "Units replaced by the supplier", returns.totals["replaced_units"]),
         Fact("credited_units", "Units credited", returns.totals["credited_units"]),
     ]
     return Report.of("defects-by-supplier", TITLE, filters, now, facts, tables, charts=charts, notes=list(NOTES),

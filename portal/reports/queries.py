@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -45,7 +46,7 @@ from ..models import (
     Supplier,
     Warehouse,
 )
-from ..supplier_returns.models import SupplierReturn, SupplierReturnLine
+from ..supplier_returns.models import ItemReplacement, SupplierReturn, SupplierReturnLine, SupplierReturnRemoval
 from .filters import AgingFilters, DefectFilters, day_start, next_day_start, today
 
 IN_STOCK = ItemStatus.IN_STOCK.value
@@ -709,24 +710,33 @@ def supplier_returns_in_period(session: Session, filters: DefectFilters) -> list
     """The returns to suppliers the period saw: opened by its end and not
     closed before its start (so a return shipped long ago and still awaiting
     its credit note is always there), one row each with its supplier,
-    warehouse, RMA and credit note numbers, its times and its units (the
-    serials on it, of the chosen product if one is: a shipped return's lines
-    no longer change, and a serial taken off an open one leaves no line).
-    One statement whatever the number of suppliers; the few rows are shaped
-    in :mod:`portal.reports.returns`."""
+    warehouse, RMA and credit note numbers, its times, its units (the serials
+    on it at the period's end: its lines added by then and those taken off
+    after it, of the chosen product if one is) and how many of those the
+    supplier had replaced by then. One statement whatever the number of
+    suppliers; the few rows are shaped in :mod:`portal.reports.returns`."""
     start, end = day_start(filters.date_from), next_day_start(filters.date_to)
-    line = SupplierReturnLine
-    units = select(line.return_id, func.count().label("units"))
+    line, removal = SupplierReturnLine, SupplierReturnRemoval
+    on_return = union_all(
+        select(line.return_id, line.item_id).where(line.added_at < end),
+        select(removal.return_id, removal.item_id).where(removal.added_at < end, removal.removed_at >= end),
+    ).subquery("on_return")
+    units = (
+        select(on_return.c.return_id, func.count().label("units"),
+               func.count(ItemReplacement.item_id).label("replaced"))
+        .outerjoin(ItemReplacement, and_(ItemReplacement.item_id == on_return.c.item_id,
+                                         ItemReplacement.linked_at < end))
+    )
     if filters.product:
-        units = units.join(SerialItem, SerialItem.id == line.item_id).where(
+        units = units.join(SerialItem, SerialItem.id == on_return.c.item_id).where(
             SerialItem.product_id == filters.product.id)
-    units = units.group_by(line.return_id).subquery("units")
+    units = units.group_by(on_return.c.return_id).subquery("units")
     sent = SupplierReturn
     stmt = (
         select(sent.id.label("return_id"), sent.supplier_id, Supplier.code.label("supplier_code"),
                Supplier.name.label("supplier_name"), Warehouse.code.label("warehouse_code"), sent.rma_number,
                sent.created_at, sent.shipped_at, sent.closed_at, sent.credit_note,
-               func.coalesce(units.c.units, 0).label("units"))
+               func.coalesce(units.c.units, 0).label("units"), func.coalesce(units.c.replaced, 0).label("replaced"))
         .join(Supplier, Supplier.id == sent.supplier_id)
         .join(Warehouse, Warehouse.id == sent.warehouse_id)
         .join(units, units.c.return_id == sent.id, isouter=filters.product is None)

@@ -65,7 +65,7 @@ def fact_links(report) -> dict[str, str]:
             "rate": url_for("items.list", defect="yes", **period, **common),
             "suppliers": "#table-suppliers", "flagged": "#table-suppliers",
             **dict.fromkeys(("receiving", "storage", "customer_return"), "#table-stages"),
-            **dict.fromkeys(("open_return_units", "awaiting_credit_units", "credited_units"),
+            **dict.fromkeys(("open_return_units", "awaiting_credit_units", "replaced_units", "credited_units"),
                             "#table-supplier_returns"),
             "oldest_awaiting_days": "#table-returns"}
 

@@ -13,9 +13,12 @@ returns, returns to the supplier), in WH-S, every unit received today unless sai
     G-1  good
   7 received, 5 defective (R-1 S-1 C-1 M-1 P-1): receiving 2, storage 2, customer return 2.
     X-1  (received 500 days ago) on return D, closed 400 days ago: before the period, not shown
-  supplier OTH: Y-1 (received 500 days ago) on return E, shipped 200 days ago, no credit yet.
+  supplier OTH: Y-1 and Y-2 (received 500 days ago) on return E, shipped 200 days ago, no credit yet;
+    Y-2 replaced today by Y-2R (received today: OTH has 1 unit received, none defective);
+    Y-3 (received 500 days ago) on return F (opened T-12), taken off it at T-2.
 Returns (T = today): A open (R-1, opened T-3); B shipped T-10 (S-1, opened T-20);
-C closed T-5 with a credit note (C-1, M-1; opened T-30, shipped T-25); D and E as above.
+C closed T-5 with a credit note (C-1, M-1; opened T-30, shipped T-25); D, E and F as above.
+Every line went on its return the day the return was opened.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ from portal.models import DefectReport, SerialItem, utcnow
 from portal.reports.services import build_report
 from portal.scanning import services as scanning
 from portal.supplier_returns import services as returns
-from portal.supplier_returns.models import SupplierReturn
+from portal.supplier_returns.models import SupplierReturn, SupplierReturnLine, SupplierReturnRemoval
+from portal.supplier_returns.replacements import link_replacement
 from tests import factories
 
 STG_NAME = "<b>Stage</b> & Sons"
-RMA_A = "<script>alert('rma')</script>"
+RMA_A = "<b>RMA&A</b>"
 CREDIT_NOTE = "=cmd|' /C calc'!A0"
 
 
@@ -67,9 +71,13 @@ def _sell(s, actor, serial, order):
 
 
 def _backdate(s, return_id, **days_ago):
+    """Move a return's times (and its lines' and removals' added_at, to its opening) into the past."""
     now = utcnow()
     s.execute(update(SupplierReturn).where(SupplierReturn.id == return_id)
               .values({f"{k}_at": now - timedelta(days=v) for k, v in days_ago.items()}))
+    for table in (SupplierReturnLine, SupplierReturnRemoval):
+        s.execute(update(table).where(table.return_id == return_id)
+                  .values(added_at=now - timedelta(days=days_ago["created"])))
 
 
 def build_setting(s) -> dict[str, int]:
@@ -88,7 +96,8 @@ def build_setting(s) -> dict[str, int]:
                               received_at=received_at)
 
     r1, s1, s2, c1, m1, p1, _ = (unit(n) for n in ("R-1", "S-1", "S-2", "C-1", "M-1", "P-1", "G-1"))
-    x1, y1 = unit("X-1", received_at=long_ago), unit("Y-1", oth, received_at=long_ago)
+    x1, y1, y2, y3 = (unit("X-1", received_at=long_ago), *(unit(n, oth, received_at=long_ago)
+                                                           for n in ("Y-1", "Y-2", "Y-3")))
     defects.flag_defect(s, item=r1, reason="dead_on_arrival", stage="receiving", actor=receiver)
     _scan(s, operator, "defect", "S-1", defect_reason="functional", warehouse_code="WH-S")
     undone = _scan(s, operator, "defect", "S-2", defect_reason="cosmetic", warehouse_code="WH-S")
@@ -101,7 +110,7 @@ def build_setting(s) -> dict[str, int]:
     _sell(s, operator, "M-1", "SO-2")
     take_return(s, serial="M-1", order_ref="SO-2", outcome="defective", reason="functional", actor=operator)
     s.add(DefectReport(item_id=p1.id, reason_code="other", stage_found="picking"))  # as the old scans filed it
-    for item in (x1, y1):
+    for item in (x1, y1, y2, y3):
         defects.flag_defect(s, item=item, reason="functional", stage="storage", actor=receiver)
     s.flush()
 
@@ -120,14 +129,20 @@ def build_setting(s) -> dict[str, int]:
         "B": sent_back("STG", ["S-1"], "RMA-B", ship=True),
         "C": sent_back("STG", ["C-1", "M-1"], "RMA-C", ship=True, close=True, credit_note=CREDIT_NOTE),
         "D": sent_back("STG", ["X-1"], "RMA-D", ship=True, close=True, credit_note="CN-OLD"),
-        "E": sent_back("OTH", ["Y-1"], "RMA-E", ship=True),
+        "E": sent_back("OTH", ["Y-1", "Y-2"], "RMA-E", ship=True),
+        "F": sent_back("OTH", ["Y-3"], "RMA-F"),
     }
+    returns.remove_item(s, return_id=ids["F"], serial="Y-3", actor=receiver)
+    unit("Y-2R", oth)
+    link_replacement(s, serial="Y-2", replacement_serial="Y-2R", actor=receiver)
     s.flush()
     _backdate(s, ids["A"], created=3)
     _backdate(s, ids["B"], created=20, shipped=10)
     _backdate(s, ids["C"], created=30, shipped=25, closed=5)
     _backdate(s, ids["D"], created=420, shipped=410, closed=400)
     _backdate(s, ids["E"], created=210, shipped=200)
+    _backdate(s, ids["F"], created=12)
+    s.execute(update(SupplierReturnRemoval).values(removed_at=utcnow() - timedelta(days=2)))
     s.flush()
     return ids
 
@@ -161,7 +176,7 @@ def test_defects_counted_at_every_stage_and_once_in_total(setting, manager):
     assert (summary["receiving"], summary["storage"], summary["customer_return"]) == (2, 2, 2)
     assert summary["defective"] == 5
     totals = body["tables"]["stages"]["totals"]
-    assert (totals["received"], totals["defective"], totals["customer_return"]) == (7, 5, 2)
+    assert (totals["received"], totals["defective"], totals["customer_return"]) == (8, 5, 2)  # with Y-2R
 
 
 def test_a_withdrawn_defect_report_is_kept_and_not_counted(setting, manager, fresh):
@@ -179,20 +194,25 @@ def test_returns_to_each_supplier_with_their_credit_status(setting, manager):
     assert list(owed) == ["STG", "OTH"]  # the report's ranking first, then suppliers with returns only
     stg, oth = owed["STG"], owed["OTH"]
     assert (stg["open_units"], stg["awaiting_units"], stg["oldest_awaiting_days"]) == (1, 1, 10)
-    assert (stg["credited_units"], stg["credit_notes"], stg["uncredited_units"]) == (2, CREDIT_NOTE, 0)
-    assert (oth["open_units"], oth["awaiting_units"], oth["oldest_awaiting_days"], oth["credited_units"]) == (
-        0, 1, 200, 0)
+    assert (stg["replaced_units"], stg["credited_units"], stg["credit_notes"], stg["uncredited_units"]) == (
+        0, 2, CREDIT_NOTE, 0)
+    # Y-2 was replaced: settled, no longer owed; Y-3 was taken off F
+    assert (oth["open_units"], oth["awaiting_units"], oth["oldest_awaiting_days"], oth["replaced_units"],
+            oth["credited_units"]) == (0, 1, 200, 1, 0)
     listed = body["tables"]["returns"]["rows"]
     ids = setting.return_ids
     # awaiting credit first, oldest shipment first; D was closed before the period: not shown
-    assert [r["return_no"] for r in listed] == [f"#{ids[k]}" for k in ("E", "B", "A", "C")]
+    assert [r["return_no"] for r in listed] == [f"#{ids[k]}" for k in ("E", "B", "A", "F", "C")]
+    e = listed[0]
+    assert (e["state"], e["units"], e["replaced"], e["days_awaiting"]) == ("awaiting credit", 2, 1, 200)
     c = listed[-1]
     assert (c["state"], c["units"], c["credit_note"], c["rma_number"]) == ("credited", 2, CREDIT_NOTE, "RMA-C")
     assert c["shipped_on"] == setting.days_ago(25).isoformat() and c["days_awaiting"] is None
     assert (listed[2]["state"], listed[2]["rma_number"], listed[2]["shipped_on"]) == ("open", RMA_A, None)
+    assert (listed[3]["state"], listed[3]["units"]) == ("open", 0)
     summary = body["summary"]
     assert (summary["open_return_units"], summary["awaiting_credit_units"], summary["oldest_awaiting_days"],
-            summary["credited_units"]) == (1, 2, 200, 2)
+            summary["replaced_units"], summary["credited_units"]) == (1, 2, 200, 1, 2)
 
 
 def test_returns_are_taken_in_their_state_at_the_period_end(setting, manager):
@@ -202,10 +222,13 @@ def test_returns_are_taken_in_their_state_at_the_period_end(setting, manager):
     listed = {r["return_no"]: r for r in body["tables"]["returns"]["rows"]}
     assert f"#{ids['A']}" not in listed  # opened after the period
     c = listed[f"#{ids['C']}"]  # closed after the period: still awaiting its credit then
-    assert (c["state"], c["days_awaiting"], c["credit_note"]) == ("shipped, awaiting credit", 18, None)
+    assert (c["state"], c["days_awaiting"], c["credit_note"]) == ("awaiting credit", 18, None)
     assert listed[f"#{ids['B']}"]["days_awaiting"] == 3
-    stg = _by(body, "supplier_returns")["STG"]
+    stg, oth = _by(body, "supplier_returns")["STG"], _by(body, "supplier_returns")["OTH"]
     assert (stg["open_units"], stg["awaiting_units"], stg["credited_units"], stg["credit_notes"]) == (0, 3, 0, "")
+    # Y-3 was still on F then (taken off at T-2); Y-2 not replaced yet (linked today)
+    assert (oth["open_units"], oth["awaiting_units"], oth["replaced_units"]) == (1, 2, 0)
+    assert listed[f"#{ids['F']}"]["units"] == 1
     # a period starting after D's closing and E's shipping: E still owed, D gone
     recent = _report(manager, f"date_from={setting.days_ago(30).isoformat()}")
     assert _by(recent, "supplier_returns")["OTH"]["awaiting_units"] == 1
@@ -216,7 +239,7 @@ def test_returns_are_taken_in_their_state_at_the_period_end(setting, manager):
 def test_returns_follow_the_filters(setting, manager, make_warehouse, make_product):
     make_warehouse(code="WH-N")
     assert _report(manager, "warehouse=WH-N")["tables"]["returns"]["rows"] == []
-    assert len(_report(manager, "warehouse=WH-S")["tables"]["returns"]["rows"]) == 4
+    assert len(_report(manager, "warehouse=WH-S")["tables"]["returns"]["rows"]) == 5
     assert list(_by(_report(manager, "supplier=OTH"), "supplier_returns")) == ["OTH"]
     other = make_product(sku="SKU-T")  # nothing of it on any return
     assert _report(manager, f"product={other.sku}")["tables"]["returns"]["rows"] == []
@@ -240,7 +263,7 @@ def test_page_escapes_supplier_rma_and_credit_note(setting, manager):
     html = manager.get("/reports/defects-by-supplier").get_data(as_text=True)
     assert STG_NAME not in html and RMA_A not in html
     assert "&lt;b&gt;Stage&lt;/b&gt; &amp; Sons" in html
-    assert "&lt;script&gt;alert(&#39;rma&#39;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;RMA&amp;A&lt;/b&gt;" in html
     assert "=cmd|&#39; /C calc&#39;!A0" in html  # shown as typed; only the downloads neutralise formulas
     assert 'href="#table-stages"' in html and 'href="#table-supplier_returns"' in html
 
@@ -257,13 +280,16 @@ def test_pdf_shows_stages_and_returns_as_text(setting, manager, pdf_text, tmp_pa
     for expected in [
         "Found at receiving 2", "Found in storage 2", "Found on customer return 2",
         "Units on open returns to suppliers 1", "Units shipped back, awaiting credit 2",
-        "Oldest shipment awaiting credit 200 days", "Units credited 2",
+        "Oldest shipment awaiting credit 200 days", "Units replaced by the supplier 1", "Units credited 2",
         f"STG {STG_NAME} 7 2 2 2 5 71.43 % of 7",
-        f"STG {STG_NAME} 1 1 10 2 {CREDIT_NOTE} 0",
-        "OTH Other Ltd 0 1 200 0 0",
-        f"#{ids['A']} STG {STG_NAME} WH-S {RMA_A} open 1",
-        f"#{ids['C']} STG {STG_NAME} WH-S RMA-C credited 2 {setting.days_ago(30).isoformat()} "
+        f"STG {STG_NAME} 1 1 10 0 2 {CREDIT_NOTE} 0",
+        "OTH Other Ltd 0 1 200 1 0 0",
+        f"#{ids['E']} OTH WH-S RMA-E awaiting credit 2 1 {setting.days_ago(210).isoformat()} "
+        f"{setting.days_ago(200).isoformat()} 200",
+        f"#{ids['A']} STG WH-S {RMA_A} open 1 0 {setting.days_ago(3).isoformat()} – –",
+        f"#{ids['C']} STG WH-S RMA-C credited 2 0 {setting.days_ago(30).isoformat()} "
         f"{setting.days_ago(25).isoformat()} – {CREDIT_NOTE}",
+        "Total (5 rows) 6 1",
     ]:
         assert expected in text, expected
     assert weasyprint_warnings == []
@@ -277,8 +303,8 @@ def _csv(response) -> list[list[str]]:
 def test_downloads_neutralise_formulas_in_credit_notes(setting, manager):
     owed = _csv(manager.get("/reports/defects-by-supplier.csv?table=supplier_returns"))
     assert owed[0] == ["Code", "Supplier", "On open returns", "Shipped, awaiting credit", "Oldest awaiting credit",
-                       "Credited", "Credit notes", "Closed, no credit note"]
-    assert owed[1] == ["STG", STG_NAME, "1", "1", "10", "2", "'" + CREDIT_NOTE, "0"]
+                       "Replaced", "Credited", "Credit notes", "Closed, no credit note"]
+    assert owed[1] == ["STG", STG_NAME, "1", "1", "10", "0", "2", "'" + CREDIT_NOTE, "0"]
     listed = _csv(manager.get("/reports/defects-by-supplier.csv?table=returns"))
     assert [row[-1] for row in listed[1:] if row[-1]] == ["'" + CREDIT_NOTE]
     assert RMA_A in [row[4] for row in listed]
