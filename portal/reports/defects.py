@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..models import DefectReason
+from ..models import DefectReason, DefectStage
 from . import queries
 from .charts import Bar, Legend, bar_chart
 from .filters import DefectFilters
 from .formatting import integer, percent
 from .results import Column, Fact, Report, Table, total_label
+from .returns import returns_part
 
 TITLE = "Defects by supplier"
 Z95 = 1.959963984540054
@@ -34,6 +35,23 @@ NOTES = [
     "Received: units received in the period. Defective: those of them with a defect report filed by the "
     "period's end. Rates are defective / received; the interval is the 95 % Wilson score interval.",
     f"Flagged ({FLAG}): the interval's lower bound is above the overall rate.",
+    "By stage: where the units were found defective: at receiving, in storage (older picking scans "
+    "included) or brought back by a customer. A unit found defective at two stages counts under each, "
+    "and once in Defective. A defect report withdrawn (its scan undone) is not counted.",
+    "Returns to suppliers: every return opened by the period's end and not closed before its start, in its "
+    "state at the period's end: open, shipped and awaiting the supplier's credit, credited (closed with a "
+    "credit note) or closed without one. Units are the serials on the returns then; a unit the supplier "
+    "replaced (linked to the unit it sent instead) counts as replaced, no longer as owed.",
+]
+STAGES = [
+    (DefectStage.RECEIVING.value, "At receiving", "Found at receiving"),
+    (DefectStage.STORAGE.value, "In storage", "Found in storage"),
+    (DefectStage.CUSTOMER_RETURN.value, "On customer return", "Found on customer return"),
+]
+STAGE_COLUMNS = [
+    Column("supplier_code", "Code"), Column("supplier_name", "Supplier"), Column("received", "Received", "int"),
+    *[Column(stage, label, "int") for stage, label, _ in STAGES],
+    Column("defective", "Defective", "int"), Column("rate", "Defect rate", "pct", of="received"),
 ]
 
 
@@ -106,10 +124,25 @@ def _empty_tables() -> dict[str, Table]:
     }
 
 
+def _stage_table(supplier_rows: list[dict], stages: pd.DataFrame, defective: int, received: int) -> Table:
+    """Per supplier (in the report's ranking): units received, defective units by stage found and in total."""
+    counts = {(int(r["supplier_id"]), r["stage"]): int(r["defective"]) for r in stages.to_dict("records")}
+    rows = [{"supplier_code": r["supplier_code"], "supplier_name": r["supplier_name"], "received": r["received"],
+             **{stage: counts.get((r["supplier_id"], stage), 0) for stage, _, _ in STAGES},
+             "defective": r["defective"], "rate": r["rate"]} for r in supplier_rows]
+    totals = {stage: sum(r[stage] for r in rows) for stage, _, _ in STAGES}
+    totals.update(received=received, defective=defective, rate=defective / received if received else None)
+    return Table("stages", "Defective units by supplier and stage found", STAGE_COLUMNS, rows, SUPPLIER_LIMIT,
+                 totals=total_label("supplier_code", rows, totals) if rows else None,
+                 note="A unit found defective at two stages counts under each, and once in Defective.")
+
+
 def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now: datetime | None = None) -> Report:
     cohorts = queries.defect_cohorts(session, filters)
     reasons = queries.defect_reasons(session, filters)
     days = queries.days_to_defect(session, filters)
+    stages = queries.defects_by_stage(session, filters)
+    sent_back = queries.supplier_returns_in_period(session, filters)
     received = int(cohorts["received"].sum()) if not cohorts.empty else 0
     defective = int(cohorts["defective"].sum()) if not cohorts.empty else 0
     overall = defective / received if received else None
@@ -128,7 +161,8 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
             .sum().reset_index()
         )
         for record in per_supplier.to_dict("records"):
-            row = {"supplier_code": record["supplier_code"], "supplier_name": record["supplier_name"]}
+            row = {"supplier_id": int(record["supplier_id"]), "supplier_code": record["supplier_code"],
+                   "supplier_name": record["supplier_name"]}
             row.update(_rate_row(int(record["defective"]), int(record["received"]), overall))
             median = medians.get(record["supplier_id"])
             row["median_days"] = median
@@ -225,6 +259,12 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
             title="Defect rate by month of receipt",
         )
 
+    returns = returns_part(sent_back, filters, [r["supplier_code"] for r in supplier_rows])
+    stage_table = _stage_table(supplier_rows, stages, defective, received)
+    tables = {"suppliers": tables["suppliers"], "stages": stage_table, "supplier_returns": returns.by_supplier,
+              **{key: table for key, table in tables.items() if key != "suppliers"}, "returns": returns.returns}
+    by_stage = stage_table.totals or {}
+
     flagged = sum(1 for r in supplier_rows if r["flag"])
     facts = [
         Fact("received", "Units received", received),
@@ -235,6 +275,13 @@ def defects_by_supplier_report(session: Session, *, filters: DefectFilters, now:
              float(np.median(all_days)) if len(all_days) else None, "days"),
         Fact("suppliers", "Suppliers", len(supplier_rows)),
         Fact("flagged", "Suppliers clearly above the overall rate", flagged),
+        *[Fact(stage, label, by_stage.get(stage, 0)) for stage, _, label in STAGES],
+        Fact("open_return_units", "Units on open returns to suppliers", returns.totals["open_units"]),
+        Fact("awaiting_credit_units", "Units shipped back, awaiting credit", returns.totals["awaiting_units"]),
+        Fact("oldest_awaiting_days", "Oldest shipment awaiting credit", returns.totals["oldest_awaiting_days"],
+             "days"),
+        Fact("replaced_units", "Units replaced by the supplier", returns.totals["replaced_units"]),
+        Fact("credited_units", "Units credited", returns.totals["credited_units"]),
     ]
     return Report.of("defects-by-supplier", TITLE, filters, now, facts, tables, charts=charts, notes=list(NOTES),
-                     empty=received == 0)
+                     empty=received == 0 and not returns.any)

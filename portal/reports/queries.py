@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    distinct,
     exists,
     func,
     literal,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -33,6 +35,7 @@ from ..models import (
     Bin,
     Condition,
     DefectReport,
+    DefectStage,
     ItemStatus,
     Movement,
     MovementKind,
@@ -43,6 +46,7 @@ from ..models import (
     Supplier,
     Warehouse,
 )
+from ..supplier_returns.models import ItemReplacement, SupplierReturn, SupplierReturnLine, SupplierReturnRemoval
 from .filters import AgingFilters, DefectFilters, day_start, next_day_start, today
 
 IN_STOCK = ItemStatus.IN_STOCK.value
@@ -645,8 +649,9 @@ def _defective_cohort(session: Session, filters: DefectFilters):
     report = aliased(DefectReport)
     received = func.coalesce(item.received_at, report.reported_at)
     stmt = (
-        select(item.supplier_id, item.product_id, report.reason_code, received.label("received_at"),
-               report.reported_at, case((item.received_at.is_(None), 1), else_=0).label("never_received"))
+        select(item.id.label("item_id"), item.supplier_id, item.product_id, report.reason_code,
+               received.label("received_at"), report.reported_at,
+               case((item.received_at.is_(None), 1), else_=0).label("never_received"))
         .select_from(first)
         .join(report, report.id == first.c.report_id)
         .join(item, item.id == first.c.item_id)
@@ -675,6 +680,74 @@ def days_to_defect(session: Session, filters: DefectFilters) -> pd.DataFrame:
         defective.c.supplier_id, days
     )
     return _frame(session, stmt)
+
+
+#: Where a defect was found, as the report counts it: the old scans' "picking"
+#: was found in storage (a unit in stock), as the scan station now records it.
+STAGE_SHOWN = case(
+    (DefectReport.stage_found == DefectStage.PICKING.value, literal(DefectStage.STORAGE.value)),
+    else_=DefectReport.stage_found,
+)
+
+
+def defects_by_stage(session: Session, filters: DefectFilters) -> pd.DataFrame:
+    """Defective units of the cohort per (supplier, stage found): a unit counts
+    once under each stage at which a report (not withdrawn, filed by the
+    period's end) found it, so a unit repaired after receiving and brought
+    back by a customer counts under both. One GROUP BY over the cohort's reports."""
+    defective = _defective_cohort(session, filters)
+    stmt = (
+        select(defective.c.supplier_id, STAGE_SHOWN.label("stage"),
+               func.count(distinct(defective.c.item_id)).label("defective"))
+        .join(DefectReport, DefectReport.item_id == defective.c.item_id)
+        .where(DefectReport.undone_at.is_(None), DefectReport.reported_at < next_day_start(filters.date_to))
+        .group_by(defective.c.supplier_id, literal_column("stage"))
+    )
+    return _frame(session, stmt)
+
+
+def supplier_returns_in_period(session: Session, filters: DefectFilters) -> list:
+    """The returns to suppliers the period saw: opened by its end and not
+    closed before its start (so a return shipped long ago and still awaiting
+    its credit note is always there), one row each with its supplier,
+    warehouse, RMA and credit note numbers, its times, its units (the serials
+    on it at the period's end: its lines added by then and those taken off
+    after it, of the chosen product if one is) and how many of those the
+    supplier had replaced by then. One statement whatever the number of
+    suppliers; the few rows are shaped in :mod:`portal.reports.returns`."""
+    start, end = day_start(filters.date_from), next_day_start(filters.date_to)
+    line, removal = SupplierReturnLine, SupplierReturnRemoval
+    on_return = union_all(
+        select(line.return_id, line.item_id).where(line.added_at < end),
+        select(removal.return_id, removal.item_id).where(removal.added_at < end, removal.removed_at >= end),
+    ).subquery("on_return")
+    units = (
+        select(on_return.c.return_id, func.count().label("units"),
+               func.count(ItemReplacement.item_id).label("replaced"))
+        .outerjoin(ItemReplacement, and_(ItemReplacement.item_id == on_return.c.item_id,
+                                         ItemReplacement.linked_at < end))
+    )
+    if filters.product:
+        units = units.join(SerialItem, SerialItem.id == on_return.c.item_id).where(
+            SerialItem.product_id == filters.product.id)
+    units = units.group_by(on_return.c.return_id).subquery("units")
+    sent = SupplierReturn
+    stmt = (
+        select(sent.id.label("return_id"), sent.supplier_id, Supplier.code.label("supplier_code"),
+               Supplier.name.label("supplier_name"), Warehouse.code.label("warehouse_code"), sent.rma_number,
+               sent.created_at, sent.shipped_at, sent.closed_at, sent.credit_note,
+               func.coalesce(units.c.units, 0).label("units"), func.coalesce(units.c.replaced, 0).label("replaced"))
+        .join(Supplier, Supplier.id == sent.supplier_id)
+        .join(Warehouse, Warehouse.id == sent.warehouse_id)
+        .join(units, units.c.return_id == sent.id, isouter=filters.product is None)
+        .where(sent.created_at < end, or_(sent.closed_at.is_(None), sent.closed_at >= start))
+        .order_by(sent.id)
+    )
+    if filters.warehouse:
+        stmt = stmt.where(sent.warehouse_id == filters.warehouse.id)
+    if filters.supplier:
+        stmt = stmt.where(sent.supplier_id == filters.supplier.id)
+    return session.execute(stmt).all()
 
 
 # --- the pages' choices (filters, label forms) -----------------------------------------

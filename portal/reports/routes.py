@@ -63,7 +63,11 @@ def fact_links(report) -> dict[str, str]:
     return {"received": url_for("items.list", **period, **common),
             "defective": url_for("items.list", defect="yes", **period, **common),
             "rate": url_for("items.list", defect="yes", **period, **common),
-            "suppliers": "#table-suppliers", "flagged": "#table-suppliers"}
+            "suppliers": "#table-suppliers", "flagged": "#table-suppliers",
+            **dict.fromkeys(("receiving", "storage", "customer_return"), "#table-stages"),
+            **dict.fromkeys(("open_return_units", "awaiting_credit_units", "replaced_units", "credited_units"),
+                            "#table-supplier_returns"),
+            "oldest_awaiting_days": "#table-returns"}
 
 
 def with_links(report):

@@ -88,7 +88,8 @@ def test_defects_downloads(fixed_warehouse, manager):
     assert rows[0][:5] == ["Code", "Supplier", "Received", "Defective", "Defect rate"]
     assert rows[1][:4] == ["BAD", "Bad Batch GmbH", "6", "5"]
     book = load_workbook(io.BytesIO(manager.get(f"/reports/defects-by-supplier.xlsx?date_from={start}").data))
-    assert book.sheetnames == ["Report", "suppliers", "reasons", "supplier_reasons", "products", "months"]
+    assert book.sheetnames == ["Report", "suppliers", "stages", "supplier_returns", "reasons", "supplier_reasons",
+                               "products", "months", "returns"]
 
 
 def test_unknown_table_and_format(fixed_warehouse, manager):
