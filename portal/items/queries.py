@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..like import contains
@@ -69,6 +69,23 @@ def _day_after(day: date) -> datetime:
     return datetime(day.year, day.month, day.day) + timedelta(days=1)
 
 
+def _received_between(received_from: date | None, received_to: date | None):
+    """Received in the period, as the defects report's cohort counts it: by the
+    receipt time, or, for a unit flagged defective before it was ever put away,
+    by its first defect report still standing (it was in our hands then)."""
+    start = datetime(received_from.year, received_from.month, received_from.day) if received_from else None
+    end = _day_after(received_to) if received_to else None
+    received = [SerialItem.received_at >= start] if start else []
+    received += [SerialItem.received_at < end] if end else []
+    first_report = func.min(DefectReport.reported_at)
+    flagged = [first_report >= start] if start else []
+    flagged += [first_report < end] if end else []
+    never_received = SerialItem.id.in_(
+        select(DefectReport.item_id).where(DefectReport.undone_at.is_(None))
+        .group_by(DefectReport.item_id).having(and_(*flagged)))
+    return or_(and_(*received), and_(SerialItem.received_at.is_(None), never_received))
+
+
 def item_list(*, status: str = "", warehouse: str = "", bin: str = "", supplier: str = "", product: str = "",
               order_ref: str = "", received_from: date | None = None, received_to: date | None = None,
               shipped_from: date | None = None, shipped_to: date | None = None, defect: str = "") -> Select:
@@ -93,11 +110,8 @@ def item_list(*, status: str = "", warehouse: str = "", bin: str = "", supplier:
         stmt = stmt.where(SerialItem.product_id.in_(select(Product.id).where(Product.sku == product.upper())))
     if order_ref:  # exactly as scanned at shipping, as the order's look-up matches it
         stmt = stmt.where(SerialItem.order_ref == order_ref)
-    if received_from:
-        stmt = stmt.where(SerialItem.received_at >= datetime(received_from.year, received_from.month,
-                                                             received_from.day))
-    if received_to:
-        stmt = stmt.where(SerialItem.received_at < _day_after(received_to))
+    if received_from or received_to:
+        stmt = stmt.where(_received_between(received_from, received_to))
     if shipped_from or shipped_to:
         # shipped in the period, whatever happened since (a customer return, a reversal): as the
         # stock-aging report's FIFO figure counts shipments
@@ -109,8 +123,9 @@ def item_list(*, status: str = "", warehouse: str = "", bin: str = "", supplier:
             shipments = shipments.where(Movement.at < _day_after(shipped_to))
         stmt = stmt.where(SerialItem.id.in_(shipments))
     if defect == "yes":
-        # as the defects report counts them: a report filed by the end of the receipt period
-        reported = select(DefectReport.id).where(DefectReport.item_id == SerialItem.id)
+        # as the defects report counts them: a report filed by the end of the receipt period, not undone
+        reported = select(DefectReport.id).where(DefectReport.item_id == SerialItem.id,
+                                                 DefectReport.undone_at.is_(None))
         if received_to:
             reported = reported.where(DefectReport.reported_at < _day_after(received_to))
         stmt = stmt.where(exists(reported))

@@ -106,11 +106,6 @@ def test_the_defects_report_adds_up_to_its_headline_figures(open_report, width):
     assert rate.endswith(f"({defective_shown:,.0f} of {received_shown:,.0f})")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the defects report counts a unit flagged defective before it was ever received in the cohort of the "
-    "month of its first report; the item list's received_from/received_to cannot see a unit without a "
-    "received date (demo: received 10,579 vs 10,510 listed, defective 366 vs 297). Fix in portal/items "
-    "(item_list) or in portal/reports fact_links"))
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_defects_figures_lead_to_the_units_they_count(open_report, width):
     page = open_report("/reports/defects-by-supplier", width)
