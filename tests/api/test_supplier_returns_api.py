@@ -1,6 +1,8 @@
 """Returns to the supplier through the API (issue 13, points 4 and 8); every
 answer checked against the OpenAPI document."""
 
+import subprocess
+
 import pytest
 from sqlalchemy import select
 
@@ -100,3 +102,8 @@ def test_the_return_note_pdf_carries_each_serial_as_a_barcode(app, api_as, defec
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert _decode(response.data, tmp_path) == ["R-1", "R-2"]
+    # hostile text is stored as typed and printed as text, not as markup
+    path = tmp_path / "note.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "<i>RMA</i>" in text and "R-1" in text and "R-2" in text
