@@ -23,18 +23,12 @@ return's order, the warranty that day, the outcome, the exchange's unit).
 import sqlalchemy as sa
 from alembic import op
 
+from portal.migrations.shapes import id_column, index_columns, primary_key, references
+
 revision = "0011_replacements"
 down_revision = "0010_supplier_returns"
 branch_labels = None
 depends_on = None
-
-
-def _user(column: str, table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], ["users.id"], name=op.f(f"fk_{table}_{column}_users"))
-
-
-def _item(column: str, table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], ["serial_items.id"], name=op.f(f"fk_{table}_{column}_serial_items"))
 
 
 def upgrade():
@@ -45,32 +39,28 @@ def upgrade():
         sa.Column("linked_at", sa.DateTime(), nullable=False),
         sa.Column("linked_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("item_id <> replacement_item_id", name=op.f("ck_item_replacements_not_itself")),
-        _item("item_id", "item_replacements"),
-        _item("replacement_item_id", "item_replacements"),
-        _user("linked_by_id", "item_replacements"),
-        sa.PrimaryKeyConstraint("item_id", name=op.f("pk_item_replacements")),
+        *references("item_replacements", ("item_id", "serial_items"), ("replacement_item_id", "serial_items"),
+                    ("linked_by_id", "users")),
+        primary_key("item_replacements", "item_id"),
         sa.UniqueConstraint("replacement_item_id", name=op.f("uq_item_replacements_replacement_item_id")),
     )
     op.create_table(
         "supplier_return_removals",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("return_id", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("added_by_id", sa.Integer(), nullable=True),
         sa.Column("added_at", sa.DateTime(), nullable=False),
         sa.Column("removed_by_id", sa.Integer(), nullable=True),
         sa.Column("removed_at", sa.DateTime(), nullable=False),
-        _user("added_by_id", "supplier_return_removals"),
-        _item("item_id", "supplier_return_removals"),
-        _user("removed_by_id", "supplier_return_removals"),
-        sa.ForeignKeyConstraint(["return_id"], ["supplier_returns.id"],
-                                name=op.f("fk_supplier_return_removals_return_id_supplier_returns")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_return_removals")),
+        *references("supplier_return_removals", ("added_by_id", "users"), ("item_id", "serial_items"),
+                    ("removed_by_id", "users"), ("return_id", "supplier_returns")),
+        primary_key("supplier_return_removals"),
     )
-    op.create_index(op.f("ix_supplier_return_removals_item_id"), "supplier_return_removals", ["item_id"])
+    index_columns("supplier_return_removals", "item_id")
     op.create_table(
         "customer_returns",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("order_ref", sa.String(length=100), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
@@ -82,13 +72,11 @@ def upgrade():
         sa.Column("returned_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("outcome IN ('restock', 'defective', 'exchange')",
                            name=op.f("ck_customer_returns_outcome_allowed")),
-        _item("item_id", "customer_returns"),
-        _item("replacement_item_id", "customer_returns"),
-        _user("returned_by_id", "customer_returns"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_returns")),
+        *references("customer_returns", ("item_id", "serial_items"), ("replacement_item_id", "serial_items"),
+                    ("returned_by_id", "users")),
+        primary_key("customer_returns"),
     )
-    op.create_index(op.f("ix_customer_returns_item_id"), "customer_returns", ["item_id"])
-    op.create_index(op.f("ix_customer_returns_replacement_item_id"), "customer_returns", ["replacement_item_id"])
+    index_columns("customer_returns", "item_id", "replacement_item_id")
     with op.batch_alter_table("supplier_returns") as batch_op:  # SQLite adds a foreign key by copying the table
         batch_op.add_column(sa.Column("closed_by_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f("fk_supplier_returns_closed_by_id_users"), "users", ["closed_by_id"], ["id"])
