@@ -79,6 +79,7 @@ def report_stock_aging(query: StockAgingQuery):
 
 @bp.get("/reports/defects-by-supplier")
 @operation(tag="reports", roles=("manager",), query=DefectsQuery, answers={200: ReportOut}, downloads=DOWNLOADS,
-           summary="Defects by supplier: rates with 95 % Wilson intervals, reasons, products, monthly trend")
+           summary="Defects by supplier: rates with 95 % Wilson intervals, defects by stage found, reasons, "
+                   "products, monthly trend, returns to suppliers and their credit status")
 def report_defects_by_supplier(query: DefectsQuery):
     return _answer("defects-by-supplier")
