@@ -114,3 +114,36 @@ def test_the_defects_figures_lead_to_the_units_they_count(open_report, width):
         assert listed == _number(shown) > 0, key
     shown, listed = _follow(page, "rate")  # "3.5 % (366 of 10,579)": the defective units
     assert listed == _number(shown.split("(")[1]) > 0
+
+
+def test_downloads_from_the_page_survive_excel(open_report, tmp_path):
+    """Issue 12.9 at 1280 px: the manager clicks the report's downloads. The CSV
+    starts with a BOM, every IMEI-length serial carries the leading tab that keeps
+    Excel from turning it into 3.5E+14 (and is never a formula); the semicolon
+    choice writes `;`; the XLSX has its header frozen and filtered."""
+    import csv
+    import io
+    from urllib.parse import urljoin
+
+    from openpyxl import load_workbook
+
+    page = open_report("/reports/stock-aging", "1280 px")
+    link = page.locator(".report-downloads a.download", has_text="CSV").filter(has_text="oldest").first
+    with page.expect_download() as download:
+        link.click()
+    body = download.value.path().read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    serials = [row[0] for row in rows[1:]]
+    long_digits = [s for s in serials if s.strip().isdigit() and len(s.strip()) >= 12]
+    assert long_digits and all(s.startswith("\t") for s in long_digits), serials[:5]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+    semicolon = page.request.get(urljoin(page.url, link.get_attribute("href")) + "&sep=semicolon").body()
+    assert semicolon.decode("utf-8-sig").splitlines()[0].count(";") >= 3
+
+    with page.expect_download() as download:
+        page.locator(".report-downloads a.download", has_text="XLSX").click()
+    tables = [sheet for sheet in load_workbook(io.BytesIO(download.value.path().read_bytes())).worksheets
+              if sheet.title != "Report"]  # the first sheet is the report's headline figures
+    assert tables and all(sheet.freeze_panes == "A2" and sheet.auto_filter.ref for sheet in tables)
