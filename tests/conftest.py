@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import threading
 import uuid
 from contextlib import contextmanager
@@ -436,3 +437,31 @@ def browser_login():
         page.wait_for_url(f"{base_url}/")
 
     return log_in
+
+
+# --- PDF text (poppler-utils) ------------------------------------------------------
+
+
+def _tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"!!! {name} is missing: install {package} (apt-get install -y {package}) to check PDF text !!!"
+    if IN_CI:
+        pytest.fail(message)
+    print("\n" + message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def pdf_text():
+    """The text of a PDF (pdftotext -layout), one string per page."""
+    tool = _tool("pdftotext", "poppler-utils")
+
+    def extract(body: bytes, tmp_path) -> list[str]:
+        path = tmp_path / "report.pdf"
+        path.write_bytes(body)
+        out = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, check=True, text=True)
+        return out.stdout.split("\f")[:-1] if out.stdout.endswith("\f") else out.stdout.split("\f")
+
+    return extract

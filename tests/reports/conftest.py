@@ -6,9 +6,6 @@ ledger is written in time order so the as-of-a-past-date path works too."""
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,7 +17,6 @@ from portal.extensions import db
 from portal.models import DefectReport, Movement, Receipt, SerialItem, utcnow
 from tests import factories
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 EVIL_NAME = "<script>alert(1)</script>"
 
 
@@ -164,28 +160,3 @@ def weasyprint_warnings():
     yield records
     logger.removeHandler(handler)
     logger.setLevel(old_level)
-
-
-def _tool(name: str, package: str) -> str:
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"!!! {name} is missing: install {package} (apt-get install -y {package}) to check PDF text !!!"
-    if IN_CI:
-        pytest.fail(message)
-    print("\n" + message)
-    pytest.skip(message)
-
-
-@pytest.fixture
-def pdf_text():
-    """The text of a PDF (pdftotext -layout), one string per page."""
-    tool = _tool("pdftotext", "poppler-utils")
-
-    def extract(body: bytes, tmp_path) -> list[str]:
-        path = tmp_path / "report.pdf"
-        path.write_bytes(body)
-        out = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, check=True, text=True)
-        return out.stdout.split("\f")[:-1] if out.stdout.endswith("\f") else out.stdout.split("\f")
-
-    return extract
