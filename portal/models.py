@@ -51,6 +51,7 @@ class ItemStatus(enum.StrEnum):
     RETURNED_TO_SUPPLIER = "returned_to_supplier"
     MISSING = "missing"
     SCRAPPED = "scrapped"  # written off from quarantine: terminal
+    IN_TRANSIT = "in_transit"  # dispatched on a transfer between warehouses: no bin until it arrives
 
 
 class Condition(enum.StrEnum):
@@ -91,6 +92,9 @@ class MovementKind(enum.StrEnum):
     CONDITION_CHANGED = "condition_changed"  # regular, sample, damaged, refurbished
     OWNERSHIP_CHANGED = "ownership_changed"  # owned or on consignment
     SCRAPPED = "scrapped"  # a defective unit written off
+    DISPATCHED = "dispatched"  # left its warehouse on a transfer: in stock -> in transit
+    ARRIVED = "arrived"  # a transfer's unit scanned into a bin at the destination: in transit -> in stock
+    SERIAL_CORRECTED = "serial_corrected"  # a serial typed wrong put right: the note names both values
 
 
 class DefectReason(enum.StrEnum):
@@ -351,6 +355,7 @@ class SerialItem(db.Model):
         # a listed item has no bin and no order yet: index only the items that have one
         Index("ix_serial_items_bin_id", "bin_id", **only_where_set("bin_id")),
         Index("ix_serial_items_order_ref", "order_ref", **only_where_set("order_ref")),
+        Index("ix_serial_items_lot", "lot", **only_where_set("lot")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -367,6 +372,8 @@ class SerialItem(db.Model):
     unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     received_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[date | None] = mapped_column(Date)
+    #: the batch or lot (GS1 AI 10) as the supplier's list or the scanned code gave it
+    lot: Mapped[str | None] = mapped_column(String(64))
     sold_at: Mapped[datetime | None] = mapped_column(DateTime)
     order_ref: Mapped[str | None] = mapped_column(String(100))
     warranty_ends_on: Mapped[date | None] = mapped_column(Date)
@@ -398,6 +405,10 @@ class Movement(db.Model):
         one_of("from_ownership", Ownership),
         one_of("to_ownership", Ownership),
         Index("ix_movements_item_at", "item_id", "id"),
+        # the few movements that change condition or ownership, by time: what an item was at a
+        # past moment (portal.items.as_of) reads only these
+        Index("ix_movements_condition_changes", "at", **only_where_set("to_condition")),
+        Index("ix_movements_ownership_changes", "at", **only_where_set("to_ownership")),
         # unique like a constraint (which ignores NULLs too), but only scans carry an id:
         # a million listed movements write no entry
         Index("uq_movements_client_scan_id", "client_scan_id", unique=True, **only_where_set("client_scan_id")),

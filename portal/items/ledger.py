@@ -60,12 +60,13 @@ S = ItemStatus
 #: (a move or a count that confirms where it is) only where listed.
 TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
     S.EXPECTED: frozenset({S.IN_STOCK, S.MISSING, S.DEFECTIVE}),
-    S.IN_STOCK: frozenset({S.IN_STOCK, S.SOLD, S.DEFECTIVE, S.MISSING, S.RETURNED_TO_SUPPLIER}),
+    S.IN_STOCK: frozenset({S.IN_STOCK, S.SOLD, S.DEFECTIVE, S.MISSING, S.RETURNED_TO_SUPPLIER, S.IN_TRANSIT}),
     S.SOLD: frozenset({S.IN_STOCK, S.DEFECTIVE}),  # customer returns
     S.DEFECTIVE: frozenset({S.DEFECTIVE, S.IN_STOCK, S.RETURNED_TO_SUPPLIER, S.SCRAPPED}),
     S.MISSING: frozenset({S.IN_STOCK}),  # found again
     S.RETURNED_TO_SUPPLIER: frozenset(),
     S.SCRAPPED: frozenset(),
+    S.IN_TRANSIT: frozenset({S.IN_STOCK, S.MISSING}),  # arrives at the destination, or the transfer closes without it
 }
 
 #: Quarantine is enforced: a defective item stays in its warehouse's quarantine
