@@ -18,7 +18,6 @@ from portal.items.services import correct_serial
 from portal.items.timeline import item_timeline
 from portal.models import Movement, MovementKind, SerialItem, User
 from tests import factories
-from tests.scanning.conftest import floor, scan  # noqa: F401 (fixtures)
 
 
 def _correct(session, item, serial, *, note=None, actor=None):
