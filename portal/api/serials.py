@@ -96,7 +96,7 @@ class ItemOut(ApiModel):
             expires_at=item.expires_at, sold_at=item.sold_at, order_ref=item.order_ref,
             warranty_ends_on=item.warranty_ends_on, replaced_by=linked.replaced_by, replaces=linked.replaces,
             movements=[MovementOut.of(m) for m in movements],
-            former_serials=queries.former_serials(db.session, item.id),
+            former_serials=queries.former_serials(db.session, item),
         )
 
 

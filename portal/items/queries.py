@@ -28,13 +28,13 @@ def corrections(session: Session, item_id: int) -> list[SerialCorrection]:
                            .order_by(SerialCorrection.id)).all()
 
 
-def former_serials(session: Session, item_id: int) -> list[str]:
-    """The values the item's serial was before its corrections, oldest first (its current one left out)."""
-    current = session.scalar(select(SerialItem.serial).where(SerialItem.id == item_id))
+def former_serials(session: Session, item: SerialItem) -> list[str]:
+    """The values the item's serial was before its corrections, oldest first (its current one left out):
+    one statement."""
     seen: list[str] = []
-    for old in session.scalars(select(SerialCorrection.old_serial).where(SerialCorrection.item_id == item_id)
+    for old in session.scalars(select(SerialCorrection.old_serial).where(SerialCorrection.item_id == item.id)
                                .order_by(SerialCorrection.id)):
-        if old != current and old not in seen:
+        if old != item.serial and old not in seen:
             seen.append(old)
     return seen
 

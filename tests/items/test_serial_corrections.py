@@ -47,7 +47,7 @@ def test_a_correction_keeps_the_item_and_its_history_and_writes_one_movement(ses
     assert (last.from_status, last.to_status, last.from_bin_id, last.to_bin_id) == (status, status, bin_id, bin_id)
     assert last.note == "SN-1OO5 → SN-1005: typed O for 0 at receipt"
     assert last.actor_id == manager.id
-    assert queries.former_serials(session, item.id) == ["SN-1OO5"]
+    assert queries.former_serials(session, item) == ["SN-1OO5"]
 
 
 def test_the_old_serial_finds_the_item_by_any_case_and_the_new_one_too(session):
@@ -92,7 +92,7 @@ def test_a_correction_back_to_its_own_former_serial_is_allowed(session):
     _correct(session, item, "BACK-4X")
     _correct(session, item, "BACK-4")  # the first correction was the mistake
     assert session.get(SerialItem, item.id).serial == "BACK-4"
-    assert queries.former_serials(session, item.id) == ["BACK-4X"]
+    assert queries.former_serials(session, item) == ["BACK-4X"]
     assert queries.item_by_serial(session, "BACK-4X").id == item.id
 
 
