@@ -107,8 +107,6 @@ class ScrapNew(Request):
     note: Annotated[StrictStr, Field(description="Why it is scrapped (required), stored as typed")]
 
 
-
-
 @bp.get("/defect-reasons")
 @operation(tag="defects", summary="The defect reasons, active first (a report names its reason by code)",
            answers={200: DefectReasonList})
