@@ -51,6 +51,7 @@ from ..models import (
     Warehouse,
     utcnow,
 )
+from ..recalls import services as recalls
 from ..serials import serial_key
 from ..warranty import WarrantyState, add_months
 from . import barcodes
@@ -789,6 +790,8 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
         return refused
     if item.status == S.MISSING:
         return scan.refused(f"{item.serial} is marked missing: put it away first (that finds it), then ship it.")
+    if recalled := recalls.shipping_refusal(scan.session, item):
+        return scan.refused(recalled)
     older = _older_unit(scan.session, item)
     warning = None
     if older is not None:
