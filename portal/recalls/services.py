@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import DateTime, Integer, String, and_, insert, literal, select
+from sqlalchemy import DateTime, Integer, String, and_, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Invalid, NotFound
@@ -250,10 +250,12 @@ def open_recall(session: Session, *, reason: str | None, actor: User | None, **c
                     created_by_id=actor.id if actor else None, created_at=utcnow())
     session.add(recall)
     session.flush()
-    inserted = session.execute(insert(RecallUnit).from_select(
+    session.execute(insert(RecallUnit).from_select(
         ["recall_id", "item_id"],
         select(literal(recall.id, Integer), SerialItem.id).where(checked.where(session))))
-    recall.affected = inserted.rowcount
+    # counted, not the INSERT's rowcount: psycopg answers -1 for an ORM INSERT ... SELECT
+    recall.affected = session.scalar(select(func.count()).select_from(RecallUnit)
+                                     .where(RecallUnit.recall_id == recall.id))
     session.flush()
     return Opened(recall=recall, message=None if recall.affected else EMPTY_MESSAGE)
 
