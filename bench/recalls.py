@@ -31,7 +31,7 @@ import time
 from sqlalchemy import create_engine, text
 
 from bench import dataset
-from bench.after_putaway import Row, load
+from bench.after_putaway import Row, load, print_summary
 from bench.catalog import cookie_opener, log_in
 from bench.scanning import Client
 
@@ -130,14 +130,7 @@ def run(kind: str) -> list[Row]:
 def main() -> None:
     print(f"Recalls benchmark: {SERIALS:,} serials in stock, {DEFECTS:,} defective, gunicorn 2 workers, "
           f"{os.cpu_count()} CPUs, load {load():.2f}", flush=True)
-    rows: list[Row] = []
-    for kind in DBS:
-        rows += run(kind)
-    print("\nSummary")
-    print("\n".join(str(row) for row in rows))
-    missed = [row for row in rows if not row.met]
-    print(f"{len(rows) - len(missed)} of {len(rows)} targets met" + (
-        ": missed " + "; ".join(f"{r.kind} {r.what}" for r in missed) if missed else ""))
+    print_summary([row for kind in DBS for row in run(kind)])
 
 
 if __name__ == "__main__":
