@@ -14,7 +14,7 @@ from a page: 8 plus the login's user look-up), whatever the database size:
 4. SELECT the item by ``serial_key`` with its product, bin and receipt,
    locking its row (``FOR UPDATE OF serial_items`` on PostgreSQL).
 5. SELECT "already scanned in this session?" (pages only).
-6. (ship) SELECT an older unit of the SKU still in stock.
+6. (ship) SELECT an open recall holding the item, then an older unit of the SKU still in stock.
 7. UPDATE the scan log row with the answer; at commit the ORM's one flush
    UPDATEs the item and INSERTs its movement (``transition()``).
 """
