@@ -21,6 +21,7 @@ from . import (  # noqa: E402,F401
     customer_returns,
     defects,
     openapi,
+    recalls,
     receipts,
     reports,
     scans,

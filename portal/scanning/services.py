@@ -14,7 +14,7 @@ from a page: 8 plus the login's user look-up), whatever the database size:
 4. SELECT the item by ``serial_key`` with its product, bin and receipt,
    locking its row (``FOR UPDATE OF serial_items`` on PostgreSQL).
 5. SELECT "already scanned in this session?" (pages only).
-6. (ship) SELECT an older unit of the SKU still in stock.
+6. (ship) SELECT an open recall holding the item, then an older unit of the SKU still in stock.
 7. UPDATE the scan log row with the answer; at commit the ORM's one flush
    UPDATEs the item and INSERTs its movement (``transition()``).
 """
@@ -52,6 +52,7 @@ from ..models import (
     Warehouse,
     utcnow,
 )
+from ..recalls import services as recalls
 from ..serials import serial_key
 from ..warranty import WarrantyState, add_months
 from . import barcodes
@@ -798,6 +799,8 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
         return refused
     if item.status == S.MISSING:
         return scan.refused(f"{item.serial} is marked missing: put it away first (that finds it), then ship it.")
+    if recalled := recalls.shipping_refusal(scan.session, item):
+        return scan.refused(recalled)
     older = _older_unit(scan.session, item)
     warning = None
     if older is not None:
