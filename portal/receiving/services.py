@@ -11,6 +11,7 @@ PostgreSQL; movements by one INSERT ... SELECT).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import zlib
 from collections import Counter
@@ -27,6 +28,7 @@ from ..catalog.services import parse_money, special_bin
 from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..extensions import sqlite_pragma
 from ..items import ledger
+from ..lots import is_expired
 from ..models import (
     BinKind,
     Condition,
@@ -279,6 +281,19 @@ class Preview:
     def can_commit(self) -> bool:
         return self.refusal is None and self.duplicate_of is None and self.valid > 0
 
+    @property
+    def lots(self) -> dict | None:
+        """With a lot or expiry column: how many valid rows carry a lot and an expiry, the
+        earliest expiry and how many are expired already (None without those columns)."""
+        checked = self.checked
+        if checked is None or self.mapping is None or not {"lot", "expiry"} & set(self.mapping.columns):
+            return None
+        dates = [d for d in checked.expiries if d is not None]
+        today = utcnow().date()
+        return {"with_lot": sum(1 for lot in checked.lots if lot), "with_expiry": len(dates),
+                "earliest_expiry": min(dates) if dates else None,
+                "expired": sum(1 for d in dates if is_expired(d, today))}
+
     def summary(self) -> dict:
         """The preview as the API and the CLI report it."""
         body: dict = {
@@ -299,6 +314,9 @@ class Preview:
             body["duplicate_of_receipt"] = self.duplicate_of.id
         if self.notes:
             body["notes"] = self.notes
+        if (lots := self.lots) is not None:
+            body["lots"] = {**lots, "earliest_expiry": lots["earliest_expiry"].isoformat()
+                            if lots["earliest_expiry"] else None}
         return body
 
 
@@ -769,6 +787,10 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
     costs = [cost_texts[c] if c is not None else cost_texts.get(default_cost) for c in checked.costs]
     fixed = (header.supplier.id, receipt.id, header.warehouse.id, ItemStatus.EXPECTED.value,
              header.condition, header.ownership)
+    if checked.lots or checked.expiries:  # lists without these columns keep the lean path below
+        _insert_items_with_lots(session, checked=checked, product_ids=preview.product_ids, costs=costs,
+                                fixed=fixed, at=at)
+        return
     if _dialect(session) == "postgresql":
         from psycopg import errors as pg_errors
 
@@ -813,6 +835,30 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
         rows = json.dumps(list(zip(checked.serials[start:end], checked.keys[start:end],
                                    preview.product_ids[start:end], costs[start:end], strict=True)))
         session.execute(statement, {**fixed_values, "rows": rows})
+
+
+LOT_COLUMNS = ("lot", "expires_at")
+
+
+def _insert_items_with_lots(session: Session, *, checked: lists.Checked, product_ids: list[int],
+                            costs: list[str | None], fixed: tuple, at: datetime) -> None:
+    """The items of a list that has a lot or expiry column: the same rows plus those two,
+    by executemany in chunks (a lot is any printable text, so no hand-written COPY lines).
+    Raises IntegrityError if a serial is in the system already."""
+    count = len(checked.keys)
+    lots = checked.lots or [None] * count
+    expiries = checked.expiries or [None] * count
+    names = (*ITEM_COLUMNS, *LOT_COLUMNS)
+    statement = text(f"INSERT INTO serial_items ({', '.join(names)}) "  # noqa: S608 - fixed columns
+                     f"VALUES ({', '.join(':' + n for n in names)})")
+    base = dict(zip(("supplier_id", "receipt_id", "warehouse_id", "status", "condition", "ownership"), fixed,
+                    strict=True))
+    base["created_at"] = at
+    rows = zip(checked.serials, checked.keys, product_ids, costs, lots, expiries, strict=True)
+    while chunk := [{**base, "serial": serial, "serial_key": key, "product_id": product, "unit_cost": cost,
+                     "lot": lot, "expires_at": expiry}
+                    for serial, key, product, cost, lot, expiry in itertools.islice(rows, INSERT_CHUNK)]:
+        session.execute(statement, chunk)
 
 
 def _large_page_cache(session: Session):
