@@ -1340,22 +1340,22 @@ def _lot_and_expiry(row: list[str], lot_col: int | None, expiry_col: int | None,
     lot = expiry = None
     if lot_col is not None:
         raw = row[lot_col] if lot_col < len(row) else ""
-        if raw not in lot_cache:
-            try:
-                lot_cache[raw] = clean_lot(raw)
-            except BadLot as error:
-                lot_cache[raw] = error
-        lot = lot_cache[raw]
+        lot = _read_once(lot_cache, raw, clean_lot, BadLot)
         if isinstance(lot, BadLot):
             return None, None, (raw, "invalid_lot", str(lot))
     if expiry_col is not None:
         raw = row[expiry_col] if expiry_col < len(row) else ""
-        if raw not in expiry_cache:
-            try:
-                expiry_cache[raw] = parse_expiry(raw)
-            except BadExpiry as error:
-                expiry_cache[raw] = error
-        expiry = expiry_cache[raw]
+        expiry = _read_once(expiry_cache, raw, parse_expiry, BadExpiry)
         if isinstance(expiry, BadExpiry):
             return None, None, (raw, "invalid_expiry", f"The expiry date cannot be read: {expiry}")
     return lot, expiry, None
+
+
+def _read_once(cache: dict, raw: str, read, problem: type[ValueError]):
+    """``read(raw)``, or the ``problem`` it raised, read once per distinct value."""
+    if raw not in cache:
+        try:
+            cache[raw] = read(raw)
+        except problem as error:
+            cache[raw] = error
+    return cache[raw]

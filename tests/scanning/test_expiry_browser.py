@@ -14,16 +14,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Movement, SerialItem, utcnow
 from tests.scanning.stock import wh1_stock
-from tests.scanning.test_floor_browser import console_errors, fits, scanner
+from tests.scanning.test_floor_browser import browser_context_args, console_errors, fits, scanner  # noqa: F401
 
-pytestmark = pytest.mark.browser
-
-HANDHELD = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": HANDHELD}
+pytestmark = pytest.mark.browser  # browser_context_args: the station's 360 px handheld
 
 
 @pytest.fixture
@@ -77,7 +70,7 @@ def test_a_manager_ships_an_expired_unit_anyway_with_a_note_at_360_px(page, live
     scanner(page, "EXP-OLD-1")
     expect(panel).to_be_visible()
     expect(page.locator("#expiry-override-question")).to_have_text(f"EXP-OLD-1 expired on {expired}. Ship it anyway?")
-    assert fits(page)
+    assert page.evaluate("window.innerWidth") == 360 and fits(page)
     for button in ("#expiry-override-ship", "#expiry-override-cancel"):
         assert page.locator(button).bounding_box()["height"] >= 44
     # without a note nothing is sent
