@@ -86,6 +86,13 @@ class Suggestion:
     warehouse: str
     expires_at: date | None
 
+    def advice(self, item: SerialItem, *, sku: str, where: str) -> tuple[str, str]:
+        """What the ship scan says about it (``where``: its bin's name), and the banner's word for it."""
+        if self.expires_at is not None and (item.expires_at is None or self.expires_at < item.expires_at):
+            return (f"A {sku} that expires first is in stock: {self.serial} in {where} (expires "
+                    f"{self.expires_at:%Y-%m-%d}; first expiry, then first in, first out).", "Expires first")
+        return f"An older {sku} is in stock: {self.serial} in {where} (first in, first out).", "Older"
+
 
 def first_to_ship(session: Session, item: SerialItem, *, today: date) -> Suggestion | None:
     """The in-stock unit of the same product in the same warehouse that should ship

@@ -813,17 +813,10 @@ def _ship(scan: _Scan, item: SerialItem, details: ScanDetails) -> dict:
             scan.extra["expired"] = {"serial": item.serial, "expires_at": item.expires_at.isoformat()}
         return scan.refused(expired.refusal)
     older = _older_unit(scan.session, item, today=scan.at.date())
-    warning, first = None, "Older"
+    warning = None
     if older is not None:
         older_serial, older_bin, older_wh = older.serial, older.bin, older.warehouse
-        if older.expires_at is not None and (item.expires_at is None or older.expires_at < item.expires_at):
-            first = "Expires first"
-            warning = (f"A {scan.facts.sku} that expires first is in stock: {older_serial} in "
-                       f"{barcodes.bin_name(older_wh, older_bin)} (expires {older.expires_at:%Y-%m-%d}; first "
-                       "expiry, then first in, first out).")
-        else:
-            warning = (f"An older {scan.facts.sku} is in stock: {older_serial} in "
-                       f"{barcodes.bin_name(older_wh, older_bin)} (first in, first out).")
+        warning, first = older.advice(item, sku=scan.facts.sku, where=barcodes.bin_name(older_wh, older_bin))
         if scan.settings.fifo_enforced:
             scan.extra["older_unit"] = {"serial": older_serial, "bin": barcodes.bin_name(older_wh, older_bin)}
             return scan.refused(f"Not shipped. {warning}")
