@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
 
 from . import models
@@ -164,6 +164,7 @@ class PlannedItem:
     bin: str | None = None
     received_at: datetime | None = None
     expires_at: date | None = None
+    lot: str | None = None
     sold_at: datetime | None = None
     order_ref: str | None = None
     warranty_ends_on: date | None = None
@@ -436,8 +437,9 @@ def _live(rng: random.Random, item: PlannedItem, *, now, closed, received_share,
 
 def _set_expiry(item: PlannedItem, shelf_life: int | None) -> None:
     if shelf_life and item.received_at:
-        # made a few months before it reached us
+        # made a few months before it reached us, in the supplier's batch of that receipt
         item.expires_at = (item.received_at + timedelta(days=shelf_life - 90)).date()
+        item.lot = f"L{item.expires_at:%y%m}-{item.receipt + 1:03d}"
 
 
 # --- writing it (set-based) -----------------------------------------------------
@@ -516,13 +518,16 @@ def seed_demo(session: Session, *, seed: int = 42) -> str:
     def bin_id(warehouse: str, code: str | None) -> int | None:
         return bin_ids[(warehouse_ids[warehouse], code)] if code else None
 
+    # the migration tests seed a database of an older schema, from before serial_items.lot (0014)
+    with_lots = "lot" in {c["name"] for c in inspect(session.connection()).get_columns("serial_items")}
     _insert(session, models.SerialItem, [
         {"serial": i.serial, "serial_key": serial_key(i.serial), "product_id": product_ids[i.sku],
          "supplier_id": supplier_ids[i.supplier], "receipt_id": receipt_ids[i.receipt],
          "warehouse_id": warehouse_ids[i.warehouse], "bin_id": bin_id(i.warehouse, i.bin),
          "status": i.status, "condition": i.condition, "ownership": i.ownership, "unit_cost": i.unit_cost,
          "received_at": i.received_at, "expires_at": i.expires_at, "sold_at": i.sold_at,
-         "order_ref": i.order_ref, "warranty_ends_on": i.warranty_ends_on, "created_at": i.movements[0]["at"]}
+         "order_ref": i.order_ref, "warranty_ends_on": i.warranty_ends_on, "created_at": i.movements[0]["at"],
+         **({"lot": i.lot} if with_lots else {})}
         for i in plan.items
     ])
     by_key = _ids_by(session, models.SerialItem.serial_key, models.SerialItem.receipt_id.in_(receipt_ids))

@@ -356,6 +356,9 @@ class SerialItem(db.Model):
         Index("ix_serial_items_bin_id", "bin_id", **only_where_set("bin_id")),
         Index("ix_serial_items_order_ref", "order_ref", **only_where_set("order_ref")),
         Index("ix_serial_items_lot", "lot", **only_where_set("lot")),
+        # shipping's "expires first" suggestion (portal.items.expiry.first_to_ship)
+        Index("ix_serial_items_expiry", "product_id", "status", "expires_at", "received_at",
+              **only_where_set("expires_at")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -96,6 +96,13 @@ class MappingOut(ApiModel):
     serial_kind: str
 
 
+class LotsOut(ApiModel):
+    with_lot: Annotated[int, Field(description="Valid rows with a lot")]
+    with_expiry: Annotated[int, Field(description="Valid rows with an expiry date")]
+    earliest_expiry: Day | None
+    expired: Annotated[int, Field(description="Valid rows whose expiry date is already past")]
+
+
 class PreviewOut(ApiModel):
     file: str
     format: str | None = None
@@ -112,6 +119,7 @@ class PreviewOut(ApiModel):
         default_factory=list,
         description="What decided the mapping where it was not the file's own header, and where the file's "
                     "header overruled the supplier's remembered mapping")]
+    lots: Annotated[LotsOut | None, Field(description="Only when the list has a lot or expiry column")] = None
 
 
 class DryRunOut(PreviewOut):

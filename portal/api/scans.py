@@ -58,6 +58,9 @@ class ScanRequest(Request):
                     "original's warranty end")] = None
     scanned_at: Annotated[datetime | None, Field(
         description="When the device recorded the scan (ISO 8601; without an offset it is UTC)")] = None
+    expiry_override: Annotated[Note | None, Field(
+        description="ship: a manager's note that ships an expired unit anyway (recorded in the shipment "
+                    "movement's note); from anyone else the scan is refused")] = None
 
     error_codes: ClassVar[dict] = {
         "client_scan_id": "invalid_client_scan_id", "action": "invalid_action", "stage": "unknown_stage",
@@ -118,11 +121,18 @@ class ScanItem(ApiModel):
     sold_at: Day | None
     warranty_ends_on: Day | None
     received_at: Day | None
+    lot: Annotated[str | None, Field(description="Batch or lot (GS1 AI 10)")] = None
+    expires_at: Annotated[Day | None, Field(description="Expiry date (GS1 AI 17)")] = None
 
 
 class OlderUnit(ApiModel):
     serial: str
     bin: str
+
+
+class ExpiredUnit(ApiModel):
+    serial: str
+    expires_at: Day
 
 
 class ReturnWarranty(ApiModel):
@@ -137,7 +147,12 @@ class ScanAnswer(ApiModel):
     message: str
     item: ScanItem | None
     replayed: Annotated[bool, Field(description="True when this is the stored answer to an earlier send")] = False
-    older_unit: Annotated[OlderUnit | None, Field(description="FIFO: an older unit of the same product")] = None
+    older_unit: Annotated[OlderUnit | None, Field(
+        description="The unit of the same product to ship first: the one that expires first, then the oldest "
+                    "(first in, first out)")] = None
+    expired: Annotated[ExpiredUnit | None, Field(
+        description="ship, refused: the unit has expired; a manager may send the scan again with "
+                    "expiry_override")] = None
     warranty: Annotated[ReturnWarranty | None, Field(description="return: the warranty as it was")] = None
     replacement: Annotated[ScanItem | None, Field(description="return, exchange: the unit the customer takes")] = None
 
@@ -173,6 +188,7 @@ def post_scan(body: ScanRequest):
             defect_reason=body.reason if body.action == "defect" else None,
             defect_stage=body.stage,
             note=body.note,
+            expiry_override=body.expiry_override if body.action == "ship" else None,
             customer_return=services.ReturnScan(
                 outcome=body.outcome, order_ref=body.order_ref, condition=body.condition, warehouse=body.warehouse,
                 bin=body.bin, reason=body.reason, replacement_serial=body.replacement_serial, note=body.note,

@@ -12,6 +12,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..items import queries
 from ..items.services import CORRECTION_ROLES, correct_serial
+from ..lots import is_expired
 from ..models import Condition, ItemStatus, Movement, Ownership, SerialItem, utcnow
 from ..serials import normalise
 from ..supplier_returns.replacements import links
@@ -71,7 +72,11 @@ class ItemOut(ApiModel):
     unit_cost: Money | None
     received_at: Stamp | None
     age_days: int | None
-    expires_at: Day | None
+    expires_at: Annotated[Day | None, Field(description="Expiry or best-before date (supplier's list or GS1 AI 17)")]
+    expired: Annotated[bool, Field(description="True from the day after expires_at (UTC): shipping refuses the "
+                                               "unit unless a manager overrides")]
+    lot: Annotated[str | None, Field(description="Batch or lot as the supplier's list or the scanned code "
+                                                 "(GS1 AI 10) gave it")]
     sold_at: Stamp | None
     order_ref: str | None
     warranty_ends_on: Day | None
@@ -93,7 +98,8 @@ class ItemOut(ApiModel):
             receipt=ReceiptRef.model_validate(item.receipt) if item.receipt else None,
             unit_cost=item.unit_cost, received_at=item.received_at,
             age_days=(utcnow() - item.received_at).days if item.received_at else None,
-            expires_at=item.expires_at, sold_at=item.sold_at, order_ref=item.order_ref,
+            expires_at=item.expires_at, expired=is_expired(item.expires_at, utcnow().date()), lot=item.lot,
+            sold_at=item.sold_at, order_ref=item.order_ref,
             warranty_ends_on=item.warranty_ends_on, replaced_by=linked.replaced_by, replaces=linked.replaces,
             movements=[MovementOut.of(m) for m in movements],
             former_serials=queries.former_serials(db.session, item),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..defects import queries as defect_queries
 from ..defects import services as defects
 from ..errors import Conflict, Invalid, NotFound
-from ..items import ledger
+from ..items import expiry, ledger
 from ..models import Condition, DefectStage, ItemStatus, MovementKind, SerialItem, User, utcnow
 from ..recalls import services as recalls
 from ..warranty import WarrantyState, warranty_state
@@ -101,6 +101,7 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
                            f"of {item.product.sku} in stock.", code="replacement_not_allowed")
         if recalled := recalls.shipping_refusal(session, replacement):
             raise Conflict(recalled, code="recalled")
+        expiry.refuse_expired(replacement, today or utcnow().date(), doing="given in exchange")
     there = _warehouse(session, item, warehouse)
     if there is None:
         raise Invalid("Say which warehouse takes the item back.", code="field_required")

@@ -24,7 +24,7 @@ from ..supplier_returns.models import (
     SupplierReturnLine,
     SupplierReturnRemoval,
 )
-from . import queries
+from . import expiry, queries
 
 K = MovementKind
 
@@ -54,6 +54,8 @@ FROM_STATUS_HEADLINES = {
     (K.RESTOCKED, ItemStatus.SOLD): "Back in stock (customer return)",
     (K.RESTOCKED, ItemStatus.DEFECTIVE): "Repaired: back in stock",
 }
+#: A sale of an expired unit that a manager let through with a note (the note says when it expired, and why).
+EXPIRED_OVERRIDE_HEADLINE = "Sold although expired (manager's override)"
 OUTCOME_WORDS = {"restock": "back in stock", "defective": "defective, into quarantine",
                  "exchange": "defective, into quarantine, exchanged"}
 
@@ -104,6 +106,8 @@ def _movement_entries(movements: list[Movement], reports: list[DefectReport]) ->
     entries = []
     for m in movements:
         what = FROM_STATUS_HEADLINES.get((m.kind, m.from_status), HEADLINES.get(m.kind, human(m.kind)))
+        if m.kind == K.SHIPPED and expiry.is_override(m.note):
+            what = EXPIRED_OVERRIDE_HEADLINE
         entry = Entry(at=m.at, by=m.actor.username if m.actor else None, what=what, movement=m)
         report = behind.get(m.id)
         if report is not None:

@@ -113,7 +113,7 @@ def reconciliation_rows(session: Session, receipt_id: int):
     """Every item of the receipt with its outcome, streamed in id order."""
     query = (
         select(SerialItem.serial, Product.sku, SerialItem.status, Bin.code, SerialItem.received_at,
-               UnexpectedItem.id.is_not(None))
+               UnexpectedItem.id.is_not(None), SerialItem.lot, SerialItem.expires_at)
         .join(Product, Product.id == SerialItem.product_id)
         .outerjoin(Bin, Bin.id == SerialItem.bin_id)
         .outerjoin(UnexpectedItem, UnexpectedItem.item_id == SerialItem.id)
@@ -121,7 +121,7 @@ def reconciliation_rows(session: Session, receipt_id: int):
         .order_by(SerialItem.id)
         .execution_options(yield_per=5000)
     )
-    for serial, sku, status, bin_code, received_at, extra in session.execute(query):
+    for serial, sku, status, bin_code, received_at, extra, lot, expires_at in session.execute(query):
         if extra:
             outcome = "unexpected"
         elif status == ItemStatus.EXPECTED:
@@ -130,7 +130,7 @@ def reconciliation_rows(session: Session, receipt_id: int):
             outcome = "missing"
         else:
             outcome = "received"
-        yield serial, sku, outcome, status, bin_code or "", received_at
+        yield serial, sku, outcome, status, bin_code or "", received_at, lot or "", expires_at or ""
 
 
 def skipped_rows(receipt: Receipt) -> list[dict]:

@@ -323,7 +323,7 @@ def reconciliation_csv(receipt_id: int):
         ("listed", counts.listed), ("received", counts.received),
         ("missing", counts.missing), ("expected", counts.expected), ("unexpected", counts.unexpected),
         ("skipped rows", found.skipped_rows), (),
-        ("serial", "sku", "outcome", "status", "bin", "received_at"),
+        ("serial", "sku", "outcome", "status", "bin", "received_at", "lot", "expires_at"),
     ]
 
     def rows():

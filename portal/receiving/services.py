@@ -27,6 +27,7 @@ from ..catalog.services import parse_money, special_bin
 from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..extensions import sqlite_pragma
 from ..items import ledger
+from ..lots import is_expired
 from ..models import (
     BinKind,
     Condition,
@@ -279,6 +280,19 @@ class Preview:
     def can_commit(self) -> bool:
         return self.refusal is None and self.duplicate_of is None and self.valid > 0
 
+    @property
+    def lots(self) -> dict | None:
+        """With a lot or expiry column: how many valid rows carry a lot and an expiry, the
+        earliest expiry and how many are expired already (None without those columns)."""
+        checked = self.checked
+        if checked is None or self.mapping is None or not {"lot", "expiry"} & set(self.mapping.columns):
+            return None
+        dates = [d for d in checked.expiries if d is not None]
+        today = utcnow().date()
+        return {"with_lot": sum(1 for lot in checked.lots if lot), "with_expiry": len(dates),
+                "earliest_expiry": min(dates) if dates else None,
+                "expired": sum(1 for d in dates if is_expired(d, today))}
+
     def summary(self) -> dict:
         """The preview as the API and the CLI report it."""
         body: dict = {
@@ -299,6 +313,9 @@ class Preview:
             body["duplicate_of_receipt"] = self.duplicate_of.id
         if self.notes:
             body["notes"] = self.notes
+        if (lots := self.lots) is not None:
+            body["lots"] = {**lots, "earliest_expiry": lots["earliest_expiry"].isoformat()
+                            if lots["earliest_expiry"] else None}
         return body
 
 
@@ -769,12 +786,19 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
     costs = [cost_texts[c] if c is not None else cost_texts.get(default_cost) for c in checked.costs]
     fixed = (header.supplier.id, receipt.id, header.warehouse.id, ItemStatus.EXPECTED.value,
              header.condition, header.ownership)
+    count = len(checked.keys)
+    # a list with a lot or expiry column writes those two columns too; others write none
+    with_lots = bool(checked.lots or checked.expiries)
+    columns = ITEM_COLUMNS + (LOT_COLUMNS if with_lots else ())
+    lots = (checked.lots or [None] * count) if with_lots else ()
+    expiries = ([d.isoformat() if d else None for d in checked.expiries] if checked.expiries else [None] * count
+                ) if with_lots else ()
     if _dialect(session) == "postgresql":
         from psycopg import errors as pg_errors
 
         # COPY's text format written in chunks: a third less Python time than
-        # write_row per item. Serials have no tabs, line breaks or control
-        # characters (check_serial refuses them); a backslash is doubled.
+        # write_row per item. Serials and lots have no tabs, line breaks or control
+        # characters (check_serial and portal.lots.clean_lot refuse them); a backslash is doubled.
         serials, keys = checked.serials, checked.keys
         if any("\\" in serial for serial in serials):
             serials = [serial.replace("\\", "\\\\") for serial in serials]
@@ -782,18 +806,20 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
         middle = "\t".join(str(v) for v in fixed)
         costs_text = ["\\N" if cost is None else cost for cost in costs]
         stamp = at.isoformat(sep=" ")
+        ends = [f"\t{_copy_text(lot)}\t{expiry or NULL_TEXT}\n" for lot, expiry in zip(lots, expiries, strict=True)
+                ] if with_lots else ["\n"] * count
         driver = session.connection().connection.driver_connection
         try:
             with driver.cursor() as cursor, cursor.copy(
-                f"COPY serial_items ({', '.join(ITEM_COLUMNS)}) FROM STDIN"
+                f"COPY serial_items ({', '.join(columns)}) FROM STDIN"
             ) as copy:
                 for start in range(0, len(keys), COPY_CHUNK):
                     end = start + COPY_CHUNK
                     copy.write("".join([
-                        f"{serial}\t{key}\t{product}\t{middle}\t{cost}\t{stamp}\n"
-                        for serial, key, product, cost in zip(serials[start:end], keys[start:end],
-                                                              preview.product_ids[start:end], costs_text[start:end],
-                                                              strict=True)
+                        f"{serial}\t{key}\t{product}\t{middle}\t{cost}\t{stamp}{line_end}"
+                        for serial, key, product, cost, line_end in zip(
+                            serials[start:end], keys[start:end], preview.product_ids[start:end],
+                            costs_text[start:end], ends[start:end], strict=True)
                     ]))
         except pg_errors.IntegrityError as error:  # a serial taken, or a reference gone: as SQLAlchemy would say it
             raise IntegrityError("COPY serial_items", None, error) from None  # noqa: B904
@@ -802,17 +828,26 @@ def _insert_items(session: Session, *, receipt: Receipt, header: ReceiptHeader, 
     # vary; the rest are bound once. Half the time of executemany, which binds
     # eleven values per row one call at a time.
     statement = text(
-        f"INSERT INTO serial_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 - fixed columns
+        f"INSERT INTO serial_items ({', '.join(columns)}) "  # noqa: S608 - fixed columns
         "SELECT value ->> 0, value ->> 1, value ->> 2, :supplier, :receipt, :warehouse, :status, :condition, "
-        ":ownership, value ->> 3, :at FROM json_each(:rows)")
+        ":ownership, value ->> 3, :at" + (", value ->> 4, value ->> 5" if with_lots else "") + " FROM json_each(:rows)")
     fixed_values = dict(zip(("supplier", "receipt", "warehouse", "status", "condition", "ownership"), fixed,
                             strict=True))
     fixed_values["at"] = at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    for start in range(0, len(checked.keys), INSERT_CHUNK):
+    varying = [checked.serials, checked.keys, preview.product_ids, costs] + ([lots, expiries] if with_lots else [])
+    for start in range(0, count, INSERT_CHUNK):
         end = start + INSERT_CHUNK
-        rows = json.dumps(list(zip(checked.serials[start:end], checked.keys[start:end],
-                                   preview.product_ids[start:end], costs[start:end], strict=True)))
+        rows = json.dumps(list(zip(*(values[start:end] for values in varying), strict=True)))
         session.execute(statement, {**fixed_values, "rows": rows})
+
+
+LOT_COLUMNS = ("lot", "expires_at")
+NULL_TEXT = "\\N"  # COPY's NULL
+
+
+def _copy_text(value: str | None) -> str:
+    """A lot as a COPY text field: NULL, or its backslashes doubled (it has no control characters)."""
+    return NULL_TEXT if value is None else value.replace("\\", "\\\\")
 
 
 def _large_page_cache(session: Session):

@@ -29,8 +29,10 @@ import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from ..lots import BadExpiry, BadLot, clean_lot, parse_expiry
 from ..serials import (
     EDGE_CHARACTERS,
     MAX_SERIAL_LENGTH,
@@ -54,7 +56,7 @@ ACCEPTED = (
 #: ``article`` is the supplier's own article number, which the receiving flow maps to a
 #: SKU per supplier; a file with an article column and no SKU column is read with the
 #: article number as the SKU too (as before the article role existed).
-FIELDS = ("serial", "sku", "article", "description", "cost", "po", "carton")
+FIELDS = ("serial", "sku", "article", "description", "cost", "po", "carton", "lot", "expiry")
 FIELD_LABELS = {
     "serial": "Serial",
     "sku": "SKU",
@@ -63,6 +65,8 @@ FIELD_LABELS = {
     "cost": "Unit cost",
     "po": "PO",
     "carton": "Carton / pallet",
+    "lot": "Lot / batch",
+    "expiry": "Expiry / best before",
 }
 _IMEI_WORDS = ("imei", "imei1", "imeinumber", "imei number", "imei-nummer", "número imei", "numero imei",
                "numéro imei", "n° imei", "nº imei")
@@ -142,6 +146,51 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
         "colis", "n° de colis", "nº de colis", "n° carton",
         "scatola", "collo", "cartone", "bancale",
         "doos", "doosnummer", "colli", "pallet nr.",
+    ),
+    # the batch (GS1 AI 10) and the expiry (AI 17); also in Polish and Portuguese
+    "lot": (
+        "lot", "lotno", "lot no.", "lot nr.", "lot#", "lotnumber", "lot number", "lot code", "lotcode",
+        "batch", "batchno", "batch no.", "batch nr.", "batch#", "batchnumber", "batch number", "batch code",
+        "batch/lot", "lot/batch", "ai 10", "ai10", "(10)", "gs1 10",
+        # es, pt
+        "lote", "nº de lote", "n° de lote", "no. de lote", "número de lote", "numero de lote", "nº lote",
+        "n.º lote", "número do lote", "numero do lote", "nº do lote", "n.º do lote",
+        # de
+        "charge", "chargennummer", "chargen-nr.", "chargennr.", "charge-nr.", "chargen nr.", "los",
+        "losnummer", "los-nr.", "partie", "partienummer",
+        # fr
+        "numéro de lot", "n° de lot", "nº de lot", "no de lot", "no. de lot", "n° lot", "lot n°",
+        # it
+        "lotto", "n. lotto", "nr. lotto", "numero di lotto", "numero lotto", "n. di lotto", "partita",
+        # nl
+        "partij", "partijnummer", "partijnr.", "lotnummer", "batchnummer", "chargenummer",
+        # pl
+        "partia", "numer partii", "nr partii", "nr. partii", "numer serii produkcyjnej", "numer lotu",
+    ),
+    "expiry": (
+        "expiry", "expiry date", "expirydate", "expiration", "expiration date", "exp", "exp.", "exp date",
+        "exp. date", "expires", "expires on", "expire date", "best before", "best before date",
+        "best-before", "best by", "bbd", "bb date", "use by", "use-by", "use by date", "ai 17", "ai17",
+        "(17)", "gs1 17",
+        # es
+        "caducidad", "fecha de caducidad", "fecha caducidad", "f. caducidad", "vencimiento",
+        "fecha de vencimiento", "fecha vencimiento", "fecha de expiración", "consumir preferentemente antes de",
+        # de
+        "mhd", "mindesthaltbarkeitsdatum", "mindesthaltbarkeit", "haltbar bis", "mindestens haltbar bis",
+        "verfallsdatum", "verfall", "verfalldatum", "ablaufdatum", "ablauf",
+        # fr
+        "date d'expiration", "expiration", "date de péremption", "péremption", "date de peremption",
+        "dluo", "ddm", "dlc", "date limite", "à consommer de préférence avant",
+        # it
+        "scadenza", "data di scadenza", "data scadenza", "tmc", "da consumarsi preferibilmente entro",
+        # nl
+        "houdbaarheidsdatum", "houdbaar tot", "ten minste houdbaar tot", "tht", "tht-datum", "vervaldatum",
+        "vervaldag",
+        # pl
+        "data ważności", "termin ważności", "ważne do", "ważny do", "najlepiej spożyć przed",
+        "data przydatności", "termin przydatności",
+        # pt
+        "validade", "data de validade", "prazo de validade", "data de vencimento", "consumir de preferência antes de",
     ),
 }
 #: Headers that say "this is the header row" although no field uses them (a serial list
@@ -303,13 +352,20 @@ class Checked:
     #: an ``article`` column (else empty): the receiving flow maps it to a SKU per supplier
     articles: list[str | None] = field(default_factory=list)
     article_header: str | None = None
+    #: each row's lot and expiry date, only when the mapping has that column (else empty)
+    lots: list[str | None] = field(default_factory=list)
+    expiries: list[date | None] = field(default_factory=list)
 
     def keep(self, mask: list[bool]) -> None:
         """Keep only the rows whose ``mask`` entry is true (others were found invalid later)."""
-        for name in ("row_numbers", "serials", "keys", "skus", "costs", "articles"):
+        for name in ("row_numbers", "serials", "keys", "skus", "costs", *OPTIONAL_COLUMNS):
             values = getattr(self, name)
-            if values or name != "articles":
+            if values or name not in OPTIONAL_COLUMNS:
                 setattr(self, name, [v for v, k in zip(values, mask, strict=True) if k])
+
+
+#: Columns of :class:`Checked` filled only when the mapping has their field.
+OPTIONAL_COLUMNS = ("articles", "lots", "expiries")
 
 
 # --- decoding -----------------------------------------------------------------
@@ -1184,6 +1240,8 @@ ERROR_LABELS = {
     "invalid_cost": "Invalid cost",
     "invalid_imei": "Invalid IMEI",
     "invalid_mac": "Invalid MAC address",
+    "invalid_lot": "Invalid lot",
+    "invalid_expiry": "Invalid expiry date",
 }
 
 
@@ -1206,6 +1264,11 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
     if article_col is not None and article_col < len(headers):
         out.article_header = headers[article_col]
     articles = out.articles
+    lot_col, expiry_col = mapping.columns.get("lot"), mapping.columns.get("expiry")
+    lot_header = headers[lot_col] if lot_col is not None and lot_col < len(headers) else "lot"
+    expiry_header = headers[expiry_col] if expiry_col is not None and expiry_col < len(headers) else "expiry"
+    lot_cache: dict[str, str | None | BadLot] = {}
+    expiry_cache: dict[str, date | None | BadExpiry] = {}  # a list repeats the same few lots and dates
     errors = out.errors
     first_row_of: dict[str, int] = {}
     rows = table.rows
@@ -1249,6 +1312,17 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
                 errors.append(RowError(number, cost_header, raw_cost, "invalid_cost",
                                        "The cost is not an amount of money (e.g. 12.50)."))
                 continue
+        if lot_col is not None or expiry_col is not None:
+            lot, expiry, problem = _lot_and_expiry(row, lot_col, expiry_col, lot_cache, expiry_cache)
+            if problem is not None:
+                raw_value, code, message = problem
+                errors.append(RowError(number, lot_header if code == "invalid_lot" else expiry_header, raw_value,
+                                       code, message))
+                continue
+            if lot_col is not None:
+                out.lots.append(lot)
+            if expiry_col is not None:
+                out.expiries.append(expiry)
         out.row_numbers.append(number)
         out.serials.append(serial)
         out.keys.append(key)
@@ -1258,3 +1332,30 @@ def check_rows(table: Table, mapping: Mapping) -> Checked:
             articles.append((row[article_col] if article_col < len(row) else "").strip(EDGE_CHARACTERS).upper()
                             or None)
     return out
+
+
+def _lot_and_expiry(row: list[str], lot_col: int | None, expiry_col: int | None, lot_cache: dict,
+                    expiry_cache: dict) -> tuple[str | None, date | None, tuple[str, str, str] | None]:
+    """A row's lot and expiry date (portal.lots' rules), or the first problem as (value, code, message)."""
+    lot = expiry = None
+    if lot_col is not None:
+        raw = row[lot_col] if lot_col < len(row) else ""
+        lot = _read_once(lot_cache, raw, clean_lot, BadLot)
+        if isinstance(lot, BadLot):
+            return None, None, (raw, "invalid_lot", str(lot))
+    if expiry_col is not None:
+        raw = row[expiry_col] if expiry_col < len(row) else ""
+        expiry = _read_once(expiry_cache, raw, parse_expiry, BadExpiry)
+        if isinstance(expiry, BadExpiry):
+            return None, None, (raw, "invalid_expiry", f"The expiry date cannot be read: {expiry}")
+    return lot, expiry, None
+
+
+def _read_once(cache: dict, raw: str, read, problem: type[ValueError]):
+    """``read(raw)``, or the ``problem`` it raised, read once per distinct value."""
+    if raw not in cache:
+        try:
+            cache[raw] = read(raw)
+        except problem as error:
+            cache[raw] = error
+    return cache[raw]

@@ -49,6 +49,8 @@ class ScanForm(StationForm):
     reason = StringField("Defect reason", validators=[Optional(), Length(max=40)])
     scanned_at = StringField("Scanned at (device time)", validators=[Optional(), Length(max=40)])
     confirm_order = BooleanField("Use the code as the order reference")
+    expiry_override = StringField("Ship an expired unit anyway (a manager's note)",
+                                  validators=[Optional(), Length(max=500)])
 
 
 class ReturnScanForm(ScanForm):

@@ -69,7 +69,7 @@ def _row(answer: dict):
     response = make_response(render_template("scanning/_scan_row.html", scan=answer))
     public = {k: v for k, v in answer.items() if k in (
         "client_scan_id", "result", "message", "kind", "undoable", "context", "replayed", "task",
-        "feedback", "headline", "confirm", "recorded", "at", "time_source")}
+        "feedback", "headline", "confirm", "recorded", "at", "time_source", "expired")}
     return add_trigger(response, "scan:result", public)
 
 
@@ -140,6 +140,7 @@ def scan(task: str):
         scanned_at=form.scanned_at.data or None,
         confirm_order=bool(form.confirm_order.data),
         customer_return=_customer_return(form),
+        expiry_override=(form.expiry_override.data or None) if name == "ship" else None,
     ))
 
 

@@ -35,7 +35,7 @@ from ..customer_returns import services as customer_returns
 from ..defects import queries as defect_queries
 from ..defects import services as defects
 from ..errors import DomainError, Invalid, NotFound
-from ..items import ledger
+from ..items import expiry, ledger
 from ..items import services as items
 from ..items.queries import item_id_by_former_serial
 from ..models import (
@@ -216,6 +216,8 @@ def item_facts(item: SerialItem, facts: ItemFacts) -> dict:
         "sold_at": item.sold_at.date().isoformat() if item.sold_at else None,
         "warranty_ends_on": item.warranty_ends_on.isoformat() if item.warranty_ends_on else None,
         "received_at": item.received_at.date().isoformat() if item.received_at else None,
+        "lot": item.lot,
+        "expires_at": item.expires_at.isoformat() if item.expires_at else None,
     }
 
 
@@ -481,6 +483,7 @@ def record_scan(
     defect_stage: str | None = None,
     note: str | None = None,
     customer_return: ReturnScan | None = None,
+    expiry_override: str | None = None,
 ) -> dict:
     """Record one scan and return its answer (``result``: accepted, warning or
     refused, and a ``message`` saying why and what to do). A page passes its
@@ -491,6 +494,8 @@ def record_scan(
     A defect scan takes its ``defect_reason``, ``note`` and ``defect_stage`` (the
     item's stage by default); a customer return (task ``return``, the code is the
     returned serial) takes the outcome and what it needs in ``customer_return``.
+    A ship scan of an expired unit is refused unless ``expiry_override`` is a
+    manager's note (:mod:`portal.items.expiry`).
     Raises :class:`Invalid` only for a malformed request; everything an operator
     can scan gets an answer."""
     settings = settings or ScanSettings()
@@ -509,7 +514,7 @@ def record_scan(
         return _record(session, log, scan, raw=raw, session_key=session_key,
                        warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
                        confirm_order=confirm_order,
-                       details=ScanDetails(defect_reason, defect_stage, note, customer_return))
+                       details=ScanDetails(defect_reason, defect_stage, note, customer_return, expiry_override))
 
 
 def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, details,
@@ -690,6 +695,10 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, details: ScanDetails
     }[task]
     if task == "defect":
         return handler(scan, item, details)
+    if task == "put_away":
+        return handler(scan, item, read)
+    if task == "ship":
+        return handler(scan, item, details)
     return handler(scan, item)
 
 
@@ -718,7 +727,7 @@ def _transition(scan: _Scan, item: SerialItem, **kwargs):
                              at=scan.at, **kwargs)
 
 
-def _put_away(scan: _Scan, item: SerialItem) -> dict:
+def _put_away(scan: _Scan, item: SerialItem, read: barcodes.SerialCode) -> dict:
     target = scan.target
     refused = _refused(scan, item, doing="put away") or _other_warehouse(scan, item, target)
     if refused:
@@ -727,15 +736,24 @@ def _put_away(scan: _Scan, item: SerialItem) -> dict:
         _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.RECEIVED, to_bin=target)
         item.received_at = scan.at
         receipt = f" (receipt {scan.facts.receipt})" if scan.facts.receipt else ""
-        return scan.answer(ACCEPTED, f"{item.serial} received into {bin_label(target)}{receipt}.", undoable=True)
+        return _with_lot(scan, item, read, ACCEPTED, f"{item.serial} received into {bin_label(target)}{receipt}.")
     answered = _found_or_already_there(scan, item, target)
     if answered:
         return answered
     was = scan.facts.bin_label
     _transition(scan, item, to_status=S.IN_STOCK, kind=MovementKind.MOVED, to_bin=target)
-    return scan.answer(
-        WARNING, f"{item.serial} was already in stock in {was}: moved to {bin_label(target)}.", undoable=True
-    )
+    return _with_lot(scan, item, read, WARNING, f"{item.serial} was already in stock in {was}: moved to "
+                                                f"{bin_label(target)}.")
+
+
+def _with_lot(scan: _Scan, item: SerialItem, read: barcodes.SerialCode, result: str, message: str) -> dict:
+    """A put-away's answer after the scanned code's batch and expiry are kept
+    (:func:`portal.items.expiry.keep_scanned`): a warning where they differ from the list's."""
+    differs = expiry.keep_scanned(item, batch=read.batch, expiry=read.expiry) if read.gs1 else []
+    if differs:
+        return scan.answer(WARNING, f"{message} Note: {'; '.join(differs)}.", undoable=True,
+                           headline=f"{item.serial} put away. Its label differs from the list.")
+    return scan.answer(result, message, undoable=True)
 
 
 def _other_warehouse(scan: _Scan, item: SerialItem, target: Bin) -> dict | None:
@@ -793,7 +811,7 @@ def _count(scan: _Scan, item: SerialItem) -> dict:
     )
 
 
-def _ship(scan: _Scan, item: SerialItem) -> dict:
+def _ship(scan: _Scan, item: SerialItem, details: ScanDetails) -> dict:
     refused = _refused(scan, item, doing="shipped", unreceived="it cannot be shipped")
     if refused:
         return refused
@@ -801,50 +819,40 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
         return scan.refused(f"{item.serial} is marked missing: put it away first (that finds it), then ship it.")
     if recalled := recalls.shipping_refusal(scan.session, item):
         return scan.refused(recalled)
-    older = _older_unit(scan.session, item)
+    expired = expiry.check_shipping(item, today=scan.at.date(), actor=scan.actor, override=details.expiry_override)
+    if expired.refusal:
+        if expired.may_override:
+            scan.extra["expired"] = {"serial": item.serial, "expires_at": item.expires_at.isoformat()}
+        return scan.refused(expired.refusal)
+    older = _older_unit(scan.session, item, today=scan.at.date())
     warning = None
     if older is not None:
-        older_serial, older_bin, older_wh = older
-        warning = (
-            f"An older {scan.facts.sku} is in stock: {older_serial} in {barcodes.bin_name(older_wh, older_bin)} "
-            "(first in, first out)."
-        )
+        older_serial, older_bin, older_wh = older.serial, older.bin, older.warehouse
+        warning, first = older.advice(item, sku=scan.facts.sku, where=barcodes.bin_name(older_wh, older_bin))
         if scan.settings.fifo_enforced:
             scan.extra["older_unit"] = {"serial": older_serial, "bin": barcodes.bin_name(older_wh, older_bin)}
             return scan.refused(f"Not shipped. {warning}")
     now = scan.at
-    _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=f"order {scan.order_ref}")
+    note = f"order {scan.order_ref}" + (f"; {expired.note}" if expired.note else "")
+    _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=note)
     item.sold_at = now
     item.order_ref = scan.order_ref
     item.warranty_ends_on = add_months(now.date(), scan.facts.warranty_months)
     shipped = f"{item.serial} shipped on order {scan.order_ref}; warranty until {item.warranty_ends_on:%Y-%m-%d}."
+    if expired.note:
+        shipped += f" It expired on {item.expires_at:%Y-%m-%d}: shipped by a manager's override."
     if warning:
         scan.extra["older_unit"] = {"serial": older_serial, "bin": barcodes.bin_name(older_wh, older_bin)}
         return scan.answer(WARNING, f"{shipped} {warning}", undoable=True,
-                           headline=f"{item.serial} shipped. Older: {older_serial} in "
+                           headline=f"{item.serial} shipped. {first}: {older_serial} in "
                                     f"{barcodes.bin_name(older_wh, older_bin)}.")
     return scan.answer(ACCEPTED, shipped, undoable=True)
 
 
-def _older_unit(session: Session, item: SerialItem) -> tuple[str, str, str] | None:
-    """The oldest unit of the same SKU in stock in the same warehouse, received
-    before this one (index ix_serial_items_fifo)."""
-    if item.received_at is None:
-        return None
-    row = session.execute(
-        select(SerialItem.serial, Bin.code, Warehouse.code)
-        .join(Bin, SerialItem.bin_id == Bin.id)
-        .join(Warehouse, Bin.warehouse_id == Warehouse.id)
-        .where(
-            SerialItem.product_id == item.product_id,
-            SerialItem.status == S.IN_STOCK,
-            SerialItem.received_at < item.received_at,
-            SerialItem.warehouse_id == item.warehouse_id,
-        )
-        .order_by(SerialItem.received_at)
-        .limit(1)
-    ).first()
-    return tuple(row) if row else None
+def _older_unit(session: Session, item: SerialItem, *, today: date) -> expiry.Suggestion | None:
+    """The unit of the same SKU in stock in the same warehouse that should ship first:
+    the one that expires first, then the first in (:func:`portal.items.expiry.first_to_ship`)."""
+    return expiry.first_to_ship(session, item, today=today)
 
 
 #: The stage a defect is found at, by what the item is when it is flagged (unless the scan names one).
@@ -912,6 +920,8 @@ class ScanDetails:
     defect_stage: str | None = None
     note: str | None = None
     customer_return: ReturnScan | None = None
+    #: ship: a manager's note that ships an expired unit anyway
+    expiry_override: str | None = None
 
 
 def unknown_return(serial: str) -> str:

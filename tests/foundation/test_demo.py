@@ -142,6 +142,8 @@ def test_realistic_ages_conditions_and_ownership(s):
     assert 500 < consignment < 10_000
     expired_toner = s.scalar(select(func.count()).where(SerialItem.expires_at.is_not(None)))
     assert expired_toner > 0
+    with_lot = s.scalar(select(func.count()).where(SerialItem.lot.is_not(None)))
+    assert 0 < with_lot <= s.scalar(select(func.count()).where(SerialItem.expires_at.is_not(None)))
 
 
 def test_sold_items_have_order_sale_date_and_warranty(s):

@@ -55,6 +55,13 @@ test("each request carries its own value, scan id, session and device time", () 
   assert.equal(body.get("reason"), "cosmetic");
   assert.equal(body.get("confirm_order"), null);
   assert.equal(bodyFor({ id: "abc-12345", code: "X", confirmOrder: true }, "s").get("confirm_order"), "y");
+  assert.equal(body.get("expiry_override"), null);
+});
+
+test("a manager's Ship anyway sends its note as expiry_override, with the serial as the code", () => {
+  const body = bodyFor({ id: "abc-12345", code: "SN-OLD", expiryOverride: "sold as is <b>" }, "s");
+  assert.equal(body.get("code"), "SN-OLD");
+  assert.equal(body.get("expiry_override"), "sold as is <b>");
 });
 
 test("the poster sends the CSRF header and turns a network failure into status 0", async () => {

@@ -61,7 +61,8 @@ def test_errors_csv_takes_the_semicolon_option(desk, errors_csv):
 def test_reconciliation_csv_has_a_bom_keeps_an_imei_as_text_and_neutralises_formulas(desk, reconciliation_csv):
     table = read(desk.get(reconciliation_csv))
     assert table[0][0] == "receipt"
-    serials = [row[0] for row in table[table.index(["serial", "sku", "outcome", "status", "bin", "received_at"]) + 1:]
+    serials = [row[0] for row in table[table.index(["serial", "sku", "outcome", "status", "bin", "received_at", "lot",
+                                                 "expires_at"]) + 1:]
                if row]
     assert serials[0] == "\t" + IMEI
     skipped = table[table.index(["skipped row", "value", "code"]) + 1:]

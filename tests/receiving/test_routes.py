@@ -229,5 +229,6 @@ def test_reconciliation_csv_after_close(desk):
     exported = desk.get(url + "/reconciliation.csv")
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
     assert ["status", "closed"] in rows and ["missing", "2"] in rows and ["unexpected", "1"] in rows
-    outcomes = {r[0]: r[2] for r in rows[rows.index(["serial", "sku", "outcome", "status", "bin", "received_at"]) + 1:]}
+    outcomes = {r[0]: r[2] for r in rows[rows.index(["serial", "sku", "outcome", "status", "bin", "received_at", "lot",
+                                                   "expires_at"]) + 1:]}
     assert outcomes == {"SN0000000": "missing", "SN0000001": "missing", "'=EXTRA": "unexpected"}

@@ -1,7 +1,7 @@
 """recalls: a recall's reason and criteria, its units fixed when it opens, and the defect reason recall
 
 Revision ID: 0016_recalls
-Revises: 0014_lots_transfers
+Revises: 0015_lots
 Create Date: 2026-12-04
 
 A recall keeps its reason, the criteria it was opened with (supplier, product,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_recalls"
-down_revision = "0014_lots_transfers"
+down_revision = "0015_lots"
 branch_labels = None
 depends_on = None
 

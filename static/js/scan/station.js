@@ -51,6 +51,7 @@ function start(station) {
     const active = document.activeElement;
     if (active === field) { return; }
     if (active && active.tagName === "SELECT") { return; }  // choosing a reason
+    if (active && active.closest && active.closest("[data-keeps-focus]")) { return; }  // writing an override note
     field.focus({ preventScroll: true });
   }
   document.addEventListener("click", (event) => {
@@ -155,6 +156,45 @@ function start(station) {
     });
   }
 
+  // --- ship: a manager's "Ship anyway" for an expired unit -------------------------
+  const overridePanel = $("expiry-override");  // rendered for managers only
+  function offerOverride(expired) {
+    if (!overridePanel) { return; }
+    $("expiry-override-question").textContent = `${expired.serial} expired on ${expired.expires_at}. Ship it anyway?`;
+    overridePanel.setAttribute("data-serial", expired.serial);
+    const note = $("expiry-override-note");
+    note.value = "";
+    overridePanel.hidden = false;
+    note.focus();
+  }
+  function closeOverride() { if (overridePanel) { overridePanel.hidden = true; } }
+  if (overridePanel) {
+    const note = $("expiry-override-note");
+    const shipAnyway = () => {
+      const serial = overridePanel.getAttribute("data-serial");
+      const why = note.value.trim();
+      if (!why) {
+        feedback.show("info", "Write why it ships anyway in the note first.");
+        note.focus();
+        return;
+      }
+      closeOverride();
+      if (serial) {
+        submitEntry({ id: newId(), kind: "scan", code: serial, expiryOverride: why, label: `${serial} (ship anyway)` });
+      }
+      field.focus();
+    };
+    $("expiry-override-ship").addEventListener("click", shipAnyway);
+    note.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); shipAnyway(); }
+    });
+    $("expiry-override-cancel").addEventListener("click", () => {
+      closeOverride();
+      feedback.show("info", "Not shipped. Put the expired unit aside.");
+      field.focus();
+    });
+  }
+
   // --- sending ----------------------------------------------------------------------
   function urlFor(entry) {
     if (entry.kind === "undo") { return station.dataset.undoUrl; }
@@ -177,6 +217,7 @@ function start(station) {
           feedback.signal(shownAs(answer), answer.message, { short: answer.headline });
           updateContext(answer.context);
           if (answer.confirm) { askToConfirm(answer.confirm); }
+          if (answer.expired) { offerOverride(answer.expired); }
           if (entry.kind === "undo" && answer.result !== "refused") { markUndone(entry.target); }
         }
         updateQueueStatus();
@@ -242,6 +283,7 @@ function start(station) {
   function submitCode(code) {
     if (!code || !code.replace(/\s+/g, "")) { return; }
     closeConfirm();
+    closeOverride();
     if (desk) { desk.take(code); return; }  // customer return: a warranty check, or the outcome it completes
     const entry = { id: newId(), kind: "scan", code };
     if (reason) { entry.reason = reason.value; }

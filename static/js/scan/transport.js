@@ -58,6 +58,7 @@ export function bodyFor(entry, session) {
   if (entry.reason) { body.set("reason", entry.reason); }
   if (entry.at) { body.set("scanned_at", entry.at); }
   if (entry.confirmOrder) { body.set("confirm_order", "y"); }
+  if (entry.expiryOverride) { body.set("expiry_override", entry.expiryOverride); }
   for (const name of RETURN_FIELDS) {
     if (entry[name]) { body.set(name, entry[name]); }
   }
