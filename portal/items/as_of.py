@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Subquery, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..models import Movement, SerialItem
 
@@ -60,6 +60,27 @@ def changed_after(attribute: str, at: datetime) -> Subquery:
         .join(first, first.c.movement_id == Movement.id)
         .subquery(f"{attribute}_at")
     )
+
+
+def value_at_movement(attribute: str, movement, current):
+    """The ``attribute`` an item had right after ``movement`` (a Movement
+    alias in the enclosing query): the ``from_*`` of its first change later in
+    ledger order, else ``current``, the item's own column. The same rule as
+    :func:`changed_after` with the moment being a movement; a correlated
+    subquery, so narrow the rows first (its index is ``ix_movements_item_at``).
+    Condition and ownership only: they always have a value, so a first later
+    change's ``from_*`` is never NULL and COALESCE tells "none later" apart."""
+    assert attribute in ("condition", "ownership"), attribute
+    before, after = CHANGES[attribute]
+    later = aliased(Movement)
+    first_later = (
+        select(getattr(later, before.key))
+        .where(later.item_id == movement.item_id, getattr(later, after.key).is_not(None), later.id > movement.id)
+        .order_by(later.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(first_later, current)
 
 
 def value_at(changes: Subquery, current):

@@ -1,0 +1,147 @@
+"""Reads for consignment statements: the sales owed to a supplier in a
+period, the consignment units on hand, the settlements made.
+
+**A sale** is a shipment movement (kind ``shipped``) of one of the supplier's
+units that was on consignment at that moment (ownership rebuilt from the
+ledger by ``portal.items.as_of``: a unit bought out before its sale is owned
+and not owed) and that was not undone (the unit's next movement is not a
+reversal). **A unit is paid for once**: a shipment of a unit that already had
+such a sale before (it came back from the customer and was sold again) is not
+owed again. The sale's time is its movement's; its order reference is the
+unit's own while this is its current sale, else the movement's note (which
+names the order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..items import as_of
+from ..models import ItemStatus, Movement, MovementKind, Ownership, Product, SerialItem, Supplier, User
+from .models import Settlement
+
+#: Consignment units "on hand": with us, in a bin, in quarantine or between our warehouses.
+ON_HAND = (ItemStatus.IN_STOCK.value, ItemStatus.DEFECTIVE.value, ItemStatus.IN_TRANSIT.value)
+CONSIGNMENT = Ownership.CONSIGNMENT.value
+SHIPPED = MovementKind.SHIPPED.value
+
+
+@dataclass(frozen=True)
+class Sale:
+    movement_id: int
+    serial: str
+    sku: str
+    sold_at: datetime
+    order_ref: str | None
+    unit_cost: Decimal
+    #: the reference of the settlement that paid it, None while it is owed
+    settled_in: str | None = None
+
+
+def unit_cost():
+    """What a unit is worth at cost: its own cost, else its product's (as the stock reports value it)."""
+    return func.coalesce(SerialItem.unit_cost, Product.unit_cost)
+
+
+def _undone(sale):
+    """The shipment ``sale`` was undone: the unit's next movement reverses it."""
+    after = aliased(Movement)
+    nxt = (select(func.min(after.id)).where(after.item_id == sale.item_id, after.id > sale.id)
+           .correlate(sale).scalar_subquery())
+    reversal = aliased(Movement)
+    return exists().where(reversal.id == nxt, reversal.kind == MovementKind.REVERSED.value)
+
+
+def sales(session: Session, *, supplier_id: int, start: datetime | None, end: datetime) -> list[Sale]:
+    """The supplier's consignment sales from ``start`` (None: the beginning) to
+    before ``end``, oldest first, each counted once (see the module)."""
+    sale = aliased(Movement, name="sale")
+    item = SerialItem
+    ownership_changed = select(Movement.item_id).where(Movement.to_ownership.is_not(None))
+    changed = item.id.in_(ownership_changed)
+    # only units whose ownership changed need the ledger; the others had the one they have now
+    owned_then = case((changed, as_of.value_at_movement("ownership", sale, item.ownership)), else_=item.ownership)
+    current_sale = and_(item.status == ItemStatus.SOLD.value, item.sold_at == sale.at)
+    earlier = aliased(Movement, name="earlier")
+    sold_before = exists().where(earlier.item_id == sale.item_id, earlier.kind == SHIPPED, earlier.id < sale.id,
+                                 ~_undone(earlier))
+    stmt = (
+        select(sale.id, item.serial, Product.sku, sale.at, case((current_sale, item.order_ref), else_=sale.note),
+               unit_cost())
+        .join(item, item.id == sale.item_id)
+        .join(Product, Product.id == item.product_id)
+        .where(sale.kind == SHIPPED, sale.at < end, item.supplier_id == supplier_id,
+               or_(item.ownership == CONSIGNMENT, changed), owned_then == CONSIGNMENT,
+               or_(current_sale, ~_undone(sale)), ~sold_before)
+        .order_by(sale.at, sale.id)
+    )
+    if start is not None:
+        stmt = stmt.where(sale.at >= start)
+    return [Sale(*row) for row in session.execute(stmt)]
+
+
+def on_hand(session: Session, *, supplier_id: int, at: datetime | None) -> tuple[int, Decimal]:
+    """How many of the supplier's consignment units were on hand, and their
+    value at cost: now (``at`` None) or at the moment ``at``, rebuilt from the ledger."""
+    item = SerialItem
+    if at is None:
+        stmt = (select(func.count(), func.sum(unit_cost())).join(Product, Product.id == item.product_id)
+                .where(item.supplier_id == supplier_id, item.ownership == CONSIGNMENT, item.status.in_(ON_HAND)))
+    else:
+        theirs = select(item.id).where(item.supplier_id == supplier_id)
+        latest = as_of.latest_movements(at, item_ids=theirs)
+        last = aliased(Movement)
+        owned = as_of.changed_after("ownership", at)
+        stmt = (select(func.count(), func.sum(unit_cost()))
+                .join(latest, latest.c.item_id == item.id)
+                .join(last, last.id == latest.c.movement_id)
+                .join(Product, Product.id == item.product_id)
+                .outerjoin(owned, owned.c.item_id == item.id)
+                .where(last.to_status.in_(ON_HAND), as_of.value_at(owned, item.ownership) == CONSIGNMENT))
+    count, value = session.execute(stmt).one()
+    return int(count or 0), Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    id: int
+    until: date
+    reference: str
+    amount: Decimal
+    units: int
+    created_by: str | None
+    created_at: datetime
+
+
+def settlements(session: Session, supplier_id: int) -> list[SettlementRow]:
+    """The supplier's settlements, oldest first."""
+    rows = session.execute(
+        select(Settlement.id, Settlement.until, Settlement.reference, Settlement.amount, Settlement.units,
+               User.username, Settlement.created_at)
+        .outerjoin(User, User.id == Settlement.created_by_id)
+        .where(Settlement.supplier_id == supplier_id)
+        .order_by(Settlement.until)
+    )
+    return [SettlementRow(*row) for row in rows]
+
+
+def settled_until(session: Session, supplier_id: int) -> date | None:
+    return session.scalar(select(func.max(Settlement.until)).where(Settlement.supplier_id == supplier_id))
+
+
+def supplier_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of the active suppliers, by code: a few rows (which of them
+    consign is not asked, that would read every unit)."""
+    return [tuple(row) for row in session.execute(
+        select(Supplier.code, Supplier.name).where(Supplier.active.is_(True)).order_by(Supplier.code))]
+
+
+def day_end(day: date) -> datetime:
+    """The last moment of ``day`` (as_of reads "up to and including")."""
+    return datetime(day.year, day.month, day.day) + timedelta(days=1) - timedelta(microseconds=1)
+
