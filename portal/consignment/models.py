@@ -30,6 +30,9 @@ from ..models import Movement, Supplier, User, utcnow
 #: received movements write no entry). Declared here, created by migration 0017.
 SHIPMENTS_BY_TIME = Index("ix_movements_shipments", Movement.at, Movement.item_id,
                           sqlite_where=text("kind = 'shipped'"), postgresql_where=text("kind = 'shipped'"))
+#: The few movements that end a sale (a customer return, an undo): the units sold more than once are among them.
+SALE_ENDS = Index("ix_movements_sale_ends", Movement.item_id,
+                  sqlite_where=text("from_status = 'sold'"), postgresql_where=text("from_status = 'sold'"))
 
 
 class Settlement(db.Model):

@@ -42,9 +42,13 @@ def _period(found: Statement) -> str:
     return f"{start} to {found.date_to.isoformat()}"
 
 
-def statement_report(found: Statement, *, currency: str = "") -> Report:
+def statement_report(found: Statement, *, currency: str = "", every_sale: bool = True) -> Report:
+    """The statement as a report. ``every_sale`` False (the page): only the
+    sales shown are made rows, the table's note says how many there are."""
     owed = found.owed_sales
-    sales = [{**vars(sale), "sold_at": sale.sold_at.replace(microsecond=0)} for sale in found.sold]
+    listed = found.sold if every_sale else found.sold[:SHOWN_SALES]
+    sales = [{**sale._asdict(), "sold_at": sale.sold_at.replace(microsecond=0)} for sale in listed]
+    more = len(found.sold) - len(listed)
     settled_note = (f"Settled up to {found.settled_until.isoformat()}." if found.settled_until
                     else "Nothing settled yet.")
     facts = [
@@ -57,8 +61,10 @@ def statement_report(found: Statement, *, currency: str = "") -> Report:
     ]
     tables = {
         "sold": Table("sold", f"Sold {_period(found)}", SALE_COLUMNS, sales, display_limit=SHOWN_SALES,
-                      totals=total_label("serial", sales, {"unit_cost": sum(s.unit_cost for s in found.sold)})
-                      if sales else None),
+                      totals=total_label("serial", found.sold, {"unit_cost": sum(s.unit_cost for s in found.sold)})
+                      if sales else None,
+                      note=f"Showing the first {len(listed):,} of {len(found.sold):,} sales; the CSV holds them all."
+                      if more else ""),
         "settlements": Table("settlements", "Settlements", SETTLEMENT_COLUMNS,
                              [vars(row) for row in reversed(found.settlements)]),
     }

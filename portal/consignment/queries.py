@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ..items import as_of
@@ -29,10 +30,12 @@ from .models import Settlement
 ON_HAND = (ItemStatus.IN_STOCK.value, ItemStatus.DEFECTIVE.value, ItemStatus.IN_TRANSIT.value)
 CONSIGNMENT = Ownership.CONSIGNMENT.value
 SHIPPED = MovementKind.SHIPPED.value
+SOLD = ItemStatus.SOLD.value
 
 
-@dataclass(frozen=True)
-class Sale:
+class Sale(NamedTuple):
+    """A tuple: a statement may hold 200,000 of them."""
+
     movement_id: int
     serial: str
     sku: str
@@ -59,25 +62,29 @@ def _undone(sale):
 
 def sales(session: Session, *, supplier_id: int, start: datetime | None, end: datetime) -> list[Sale]:
     """The supplier's consignment sales from ``start`` (None: the beginning) to
-    before ``end``, oldest first, each counted once (see the module)."""
+    before ``end``, oldest first, each counted once (see the module).
+
+    Most units were sold once and stayed sold: the ledger is asked more only
+    for the few whose ownership changed (``ix_movements_ownership_changes``) or
+    that came back from a sale, by a customer return or an undo
+    (``ix_movements_sale_ends``); CASE keeps the correlated subqueries to those."""
     sale = aliased(Movement, name="sale")
     item = SerialItem
-    ownership_changed = select(Movement.item_id).where(Movement.to_ownership.is_not(None))
-    changed = item.id.in_(ownership_changed)
-    # only units whose ownership changed need the ledger; the others had the one they have now
+    changed = item.id.in_(select(Movement.item_id).where(Movement.to_ownership.is_not(None)))
+    came_back = item.id.in_(select(Movement.item_id).where(Movement.from_status == SOLD))
     owned_then = case((changed, as_of.value_at_movement("ownership", sale, item.ownership)), else_=item.ownership)
-    current_sale = and_(item.status == ItemStatus.SOLD.value, item.sold_at == sale.at)
     earlier = aliased(Movement, name="earlier")
     sold_before = exists().where(earlier.item_id == sale.item_id, earlier.kind == SHIPPED, earlier.id < sale.id,
                                  ~_undone(earlier))
+    counted = case((came_back, and_(~_undone(sale), ~sold_before)), else_=true())
+    current_sale = and_(item.status == SOLD, item.sold_at == sale.at)
     stmt = (
         select(sale.id, item.serial, Product.sku, sale.at, case((current_sale, item.order_ref), else_=sale.note),
                unit_cost())
         .join(item, item.id == sale.item_id)
         .join(Product, Product.id == item.product_id)
         .where(sale.kind == SHIPPED, sale.at < end, item.supplier_id == supplier_id,
-               or_(item.ownership == CONSIGNMENT, changed), owned_then == CONSIGNMENT,
-               or_(current_sale, ~_undone(sale)), ~sold_before)
+               or_(item.ownership == CONSIGNMENT, changed), owned_then == CONSIGNMENT, counted)
         .order_by(sale.at, sale.id)
     )
     if start is not None:

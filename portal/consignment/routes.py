@@ -47,7 +47,8 @@ def show(code: str):
         error, status = invalid.message, 422
     yesterday = today() - timedelta(days=1)
     until = min(found.date_to, yesterday) if found else yesterday
-    report = statement_report(found, currency=current_app.config.get("CURRENCY", "")) if found else None
+    currency = current_app.config.get("CURRENCY", "")
+    report = statement_report(found, currency=currency, every_sale=False) if found else None
     return render_template(
         "consignment/show.html", supplier=supplier, found=found, report=report, error=error, args=request.args,
         suppliers=queries.supplier_choices(db.session), today=today().isoformat(), until=until.isoformat(),

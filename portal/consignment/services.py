@@ -11,7 +11,7 @@ still coming, and the next statement starts the day after)."""
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -76,7 +76,7 @@ def _paid_by(sales: list[Sale], settlements: list[SettlementRow]) -> list[Sale]:
     for sale in sales:
         index = bisect.bisect_left(days, sale.sold_at.date())
         paid = settlements[index].reference if index < len(days) else None
-        marked.append(sale if paid is None else replace(sale, settled_in=paid))
+        marked.append(sale if paid is None else sale._replace(settled_in=paid))
     return marked
 
 

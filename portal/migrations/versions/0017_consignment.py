@@ -7,7 +7,9 @@ Create Date: 2026-12-04
 A settlement pays a supplier for every consignment sale up to a day
 (inclusive), under the supplier's reference, with the amount and number of
 sales it covered; one per supplier and day. The statement reads sales by the
-time of their shipment movement: a partial index over shipments only.
+time of their shipment movement (a partial index over shipments only) and
+asks more of the ledger only for units that came back from a sale (a
+partial index over the movements out of 'sold').
 """
 
 import sqlalchemy as sa
@@ -41,8 +43,11 @@ def upgrade():
     )
     op.create_index("ix_movements_shipments", "movements", ["at", "item_id"],
                     sqlite_where=sa.text("kind = 'shipped'"), postgresql_where=sa.text("kind = 'shipped'"))
+    op.create_index("ix_movements_sale_ends", "movements", ["item_id"],
+                    sqlite_where=sa.text("from_status = 'sold'"), postgresql_where=sa.text("from_status = 'sold'"))
 
 
 def downgrade():
+    op.drop_index("ix_movements_sale_ends", table_name="movements")
     op.drop_index("ix_movements_shipments", table_name="movements")
     op.drop_table("consignment_settlements")
