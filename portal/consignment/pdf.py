@@ -13,7 +13,7 @@ from flask import current_app
 from ..exports import CsvOptions
 from ..models import utcnow
 from ..reports.downloads import Download, render_report
-from ..reports.results import Column, Fact, Report, Table, total_label
+from ..reports.results import Column, Fact, Report, Table
 from .services import Statement
 
 #: Sale rows on the page and in the PDF; the CSV holds them all.
@@ -42,28 +42,27 @@ def _period(found: Statement) -> str:
     return f"{start} to {found.date_to.isoformat()}"
 
 
-def statement_report(found: Statement, *, currency: str = "", every_sale: bool = True) -> Report:
-    """The statement as a report. ``every_sale`` False (the page): only the
-    sales shown are made rows, the table's note says how many there are."""
-    owed = found.owed_sales
-    listed = found.sold if every_sale else found.sold[:SHOWN_SALES]
-    sales = [{**sale._asdict(), "sold_at": sale.sold_at.replace(microsecond=0)} for sale in listed]
-    more = len(found.sold) - len(listed)
+def statement_report(found: Statement, *, currency: str = "") -> Report:
+    """The statement as a report. A statement listing only its first sales
+    (the page, the PDF) says in the table's note how many there are."""
+    totals = found.totals
+    sales = [{**sale._asdict(), "sold_at": sale.sold_at.replace(microsecond=0)} for sale in found.sold]
+    more = totals.count - len(sales)
     settled_note = (f"Settled up to {found.settled_until.isoformat()}." if found.settled_until
                     else "Nothing settled yet.")
     facts = [
         Fact("on_hand", "Consignment units on hand", found.on_hand),
         Fact("on_hand_value", "On hand at cost", found.on_hand_value, "money", unit=currency),
-        Fact("sold", "Sales owed", len(owed)),
+        Fact("sold", "Sales owed", totals.owed_count),
         Fact("owed", "Amount owed", found.owed, "money", unit=currency),
         Fact("settled_until", "Settled up to", found.settled_until.isoformat() if found.settled_until else None,
              "text"),
     ]
     tables = {
         "sold": Table("sold", f"Sold {_period(found)}", SALE_COLUMNS, sales, display_limit=SHOWN_SALES,
-                      totals=total_label("serial", found.sold, {"unit_cost": sum(s.unit_cost for s in found.sold)})
+                      totals={"serial": f"Total ({totals.count:,} sales)", "unit_cost": totals.value}
                       if sales else None,
-                      note=f"Showing the first {len(listed):,} of {len(found.sold):,} sales; the CSV holds them all."
+                      note=f"Showing the first {len(sales):,} of {totals.count:,} sales; the CSV holds them all."
                       if more else ""),
         "settlements": Table("settlements", "Settlements", SETTLEMENT_COLUMNS,
                              [vars(row) for row in reversed(found.settlements)]),

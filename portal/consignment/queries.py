@@ -60,9 +60,10 @@ def _undone(sale):
     return exists().where(reversal.id == nxt, reversal.kind == MovementKind.REVERSED.value)
 
 
-def sales(session: Session, *, supplier_id: int, start: datetime | None, end: datetime) -> list[Sale]:
+def _sales(*, supplier_id: int, start: datetime | None, end: datetime):
     """The supplier's consignment sales from ``start`` (None: the beginning) to
-    before ``end``, oldest first, each counted once (see the module).
+    before ``end``, each counted once (see the module): a SELECT of Sale's
+    columns but the last, unordered.
 
     Most units were sold once and stayed sold: the ledger is asked more only
     for the few whose ownership changed (``ix_movements_ownership_changes``) or
@@ -79,17 +80,51 @@ def sales(session: Session, *, supplier_id: int, start: datetime | None, end: da
     counted = case((came_back, and_(~_undone(sale), ~sold_before)), else_=true())
     current_sale = and_(item.status == SOLD, item.sold_at == sale.at)
     stmt = (
-        select(sale.id, item.serial, Product.sku, sale.at, case((current_sale, item.order_ref), else_=sale.note),
-               unit_cost())
+        select(sale.id.label("movement_id"), item.serial, Product.sku, sale.at.label("sold_at"),
+               case((current_sale, item.order_ref), else_=sale.note).label("order_ref"),
+               unit_cost().label("unit_cost"))
         .join(item, item.id == sale.item_id)
         .join(Product, Product.id == item.product_id)
         .where(sale.kind == SHIPPED, sale.at < end, item.supplier_id == supplier_id,
                or_(item.ownership == CONSIGNMENT, changed), owned_then == CONSIGNMENT, counted)
-        .order_by(sale.at, sale.id)
     )
     if start is not None:
         stmt = stmt.where(sale.at >= start)
+    return stmt, sale
+
+
+def sales(session: Session, *, supplier_id: int, start: datetime | None, end: datetime,
+          limit: int | None = None) -> list[Sale]:
+    """The sales (see :func:`_sales`), oldest first; the first ``limit`` only if given."""
+    stmt, sale = _sales(supplier_id=supplier_id, start=start, end=end)
+    stmt = stmt.order_by(sale.at, sale.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return [Sale(*row) for row in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class SalesTotals:
+    count: int
+    value: Decimal
+    #: of them, those after ``paid_until`` (not settled yet)
+    owed_count: int
+    owed: Decimal
+
+
+def sales_totals(session: Session, *, supplier_id: int, start: datetime | None, end: datetime,
+                 owed_from: datetime | None) -> SalesTotals:
+    """How many sales (see :func:`_sales`) and their unit costs, in one
+    aggregate; those from ``owed_from`` on (None: all) apart, as owed."""
+    stmt, _ = _sales(supplier_id=supplier_id, start=start, end=end)
+    sold = stmt.subquery()
+    owed = true() if owed_from is None else sold.c.sold_at >= owed_from
+    count, value, owed_count, owed_value = session.execute(select(
+        func.count(), func.sum(sold.c.unit_cost), func.sum(case((owed, 1), else_=0)),
+        func.sum(case((owed, sold.c.unit_cost), else_=0)))).one()
+    cents = Decimal("0.01")
+    return SalesTotals(count=int(count or 0), value=Decimal(value or 0).quantize(cents),
+                       owed_count=int(owed_count or 0), owed=Decimal(owed_value or 0).quantize(cents))
 
 
 def on_hand(session: Session, *, supplier_id: int, at: datetime | None) -> tuple[int, Decimal]:

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..reports.filters import today
 from . import bp, queries, services
 from .forms import SettleForm
-from .pdf import statement_download, statement_report
+from .pdf import SHOWN_SALES, statement_download, statement_report
 
 DOWNLOADS = ("pdf", "csv")
 
@@ -42,13 +42,13 @@ def show(code: str):
     supplier = services.supplier_by_code(db.session, code)
     try:
         found = services.statement(db.session, supplier=code, date_from=request.args.get("from"),
-                                   date_to=request.args.get("to"))
+                                   date_to=request.args.get("to"), limit=SHOWN_SALES)
     except Invalid as invalid:
         error, status = invalid.message, 422
     yesterday = today() - timedelta(days=1)
     until = min(found.date_to, yesterday) if found else yesterday
     currency = current_app.config.get("CURRENCY", "")
-    report = statement_report(found, currency=currency, every_sale=False) if found else None
+    report = statement_report(found, currency=currency) if found else None
     return render_template(
         "consignment/show.html", supplier=supplier, found=found, report=report, error=error, args=request.args,
         suppliers=queries.supplier_choices(db.session), today=today().isoformat(), until=until.isoformat(),
@@ -62,7 +62,7 @@ def download(code: str, fmt: str):
     if fmt not in DOWNLOADS:
         abort(404)
     found = services.statement(db.session, supplier=code, date_from=request.args.get("from"),
-                               date_to=request.args.get("to"))
+                               date_to=request.args.get("to"), limit=SHOWN_SALES if fmt == "pdf" else None)
     got = statement_download(found, fmt, csv=csv_options(request.args, current_app.config))
     response = Response(got.body, mimetype=got.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{got.filename}"'

@@ -25,7 +25,7 @@ from ..reports.filters import _date as parse_day
 from ..reports.filters import day_start, next_day_start, today
 from . import queries
 from .models import Settlement
-from .queries import Sale, SettlementRow
+from .queries import Sale, SalesTotals, SettlementRow
 
 #: Who reads statements and settles (admins always may). Receivers do not: a
 #: statement is what the portal owes a supplier, a manager's business.
@@ -41,18 +41,16 @@ class Statement:
     date_to: date
     on_hand: int
     on_hand_value: Decimal
-    #: every sale in the period; those a settlement paid carry its reference
+    #: the sales in the period (every one, or the first ``limit``), oldest first;
+    #: those a settlement paid carry its reference
     sold: list[Sale]
+    totals: SalesTotals
     settled_until: date | None
     settlements: list[SettlementRow] = field(default_factory=list)
 
     @property
-    def owed_sales(self) -> list[Sale]:
-        return [sale for sale in self.sold if sale.settled_in is None]
-
-    @property
     def owed(self) -> Decimal:
-        return sum((sale.unit_cost for sale in self.owed_sales), Decimal("0.00"))
+        return self.totals.owed
 
 
 def supplier_by_code(session: Session, code: str | None, *, lock: bool = False) -> Supplier:
@@ -81,9 +79,10 @@ def _paid_by(sales: list[Sale], settlements: list[SettlementRow]) -> list[Sale]:
 
 
 def statement(session: Session, *, supplier: str, date_from: str | None = None,
-              date_to: str | None = None) -> Statement:
+              date_to: str | None = None, limit: int | None = None) -> Statement:
     """The supplier's statement for a period (days as YYYY-MM-DD text, as a
-    form or a query string sends them; a bad one is a 422 naming its field)."""
+    form or a query string sends them; a bad one is a 422 naming its field).
+    ``limit``: list only the first sales (the page, the PDF); the totals count them all."""
     found = supplier_by_code(session, supplier)
     past = queries.settlements(session, found.id)
     settled = past[-1].until if past else None
@@ -94,12 +93,13 @@ def statement(session: Session, *, supplier: str, date_from: str | None = None,
     if start is not None and start > end:
         raise Invalid("from: the period's start comes after its end.", code="invalid_period",
                       details={"field": "from"})
-    sold = queries.sales(session, supplier_id=found.id, start=day_start(start) if start else None,
-                         end=next_day_start(end))
+    period = {"supplier_id": found.id, "start": day_start(start) if start else None, "end": next_day_start(end)}
+    sold = queries.sales(session, **period, limit=limit)
+    totals = queries.sales_totals(session, **period, owed_from=next_day_start(settled) if settled else None)
     count, value = queries.on_hand(session, supplier_id=found.id,
                                    at=None if end >= today() else queries.day_end(end))
     return Statement(supplier=found, date_from=start, date_to=end, on_hand=count, on_hand_value=value,
-                     sold=_paid_by(sold, past), settled_until=settled, settlements=past)
+                     sold=_paid_by(sold, past), totals=totals, settled_until=settled, settlements=past)
 
 
 def _reference(value: str | None) -> str:
@@ -135,9 +135,8 @@ def settle(session: Session, *, supplier: str, until: str | None, reference: str
                        f"(not {day.isoformat()}).", code="already_settled")
     text = _reference(reference)
     start = day_start(settled + timedelta(days=1)) if settled else None
-    owed = queries.sales(session, supplier_id=found.id, start=start, end=next_day_start(day))
-    created = Settlement(supplier_id=found.id, until=day, reference=text,
-                         amount=sum((sale.unit_cost for sale in owed), Decimal("0.00")), units=len(owed),
+    owed = queries.sales_totals(session, supplier_id=found.id, start=start, end=next_day_start(day), owed_from=None)
+    created = Settlement(supplier_id=found.id, until=day, reference=text, amount=owed.owed, units=owed.owed_count,
                          created_by_id=actor.id if actor else None, created_at=utcnow())
     session.add(created)
     try:

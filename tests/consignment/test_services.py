@@ -41,6 +41,8 @@ def test_the_statement_lists_consignment_sales_and_values_the_units_on_hand(sess
         ("SOLD-1", "SO-1", Decimal("70.00")), ("BOUGHT-LATER", "SO-5", Decimal("100.00")),
         ("SOLD-2", "SO-2", Decimal("100.00"))]
     assert found.owed == Decimal("270.00") and found.date_from is None and found.settled_until is None
+    first = _statement(s, limit=1)  # the page lists the first sales only, its totals count them all
+    assert [x.serial for x in first.sold] == ["SOLD-1"] and (first.totals.count, first.owed) == (3, found.owed)
     narrow = _statement(s, date_from=day(4).isoformat(), date_to=day(3).isoformat())
     assert [x.serial for x in narrow.sold] == ["BOUGHT-LATER", "SOLD-2"]
 
