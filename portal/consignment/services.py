@@ -82,7 +82,8 @@ def statement(session: Session, *, supplier: str, date_from: str | None = None,
               date_to: str | None = None, limit: int | None = None) -> Statement:
     """The supplier's statement for a period (days as YYYY-MM-DD text, as a
     form or a query string sends them; a bad one is a 422 naming its field).
-    ``limit``: list only the first sales (the page, the PDF); the totals count them all."""
+    ``limit``: list only the first sales (the page, the PDF; 0: none, the API
+    lists them with ``queries.sales_json``); the totals count them all."""
     found = supplier_by_code(session, supplier)
     past = queries.settlements(session, found.id)
     settled = past[-1].until if past else None
@@ -93,13 +94,22 @@ def statement(session: Session, *, supplier: str, date_from: str | None = None,
     if start is not None and start > end:
         raise Invalid("from: the period's start comes after its end.", code="invalid_period",
                       details={"field": "from"})
-    period = {"supplier_id": found.id, "start": day_start(start) if start else None, "end": next_day_start(end)}
-    sold = queries.sales(session, **period, limit=limit)
+    period = _period(found.id, start, end)
+    sold = queries.sales(session, **period, limit=limit) if limit != 0 else []
     totals = queries.sales_totals(session, **period, owed_from=next_day_start(settled) if settled else None)
     count, value = queries.on_hand(session, supplier_id=found.id,
                                    at=None if end >= today() else queries.day_end(end))
     return Statement(supplier=found, date_from=start, date_to=end, on_hand=count, on_hand_value=value,
                      sold=_paid_by(sold, past), totals=totals, settled_until=settled, settlements=past)
+
+
+def _period(supplier_id: int, start: date | None, end: date) -> dict:
+    return {"supplier_id": supplier_id, "start": day_start(start) if start else None, "end": next_day_start(end)}
+
+
+def period_of(found: Statement) -> dict:
+    """The statement's supplier and period as the sales queries take them."""
+    return _period(found.supplier.id, found.date_from, found.date_to)
 
 
 def _reference(value: str | None) -> str:
