@@ -9,7 +9,7 @@ from typing import Annotated
 from flask import Response
 from pydantic import Field, StrictStr, WithJsonSchema
 
-from ..consignment import queries, services
+from ..consignment import services
 from ..consignment.models import Settlement
 from ..extensions import db
 from . import bp
@@ -97,9 +97,8 @@ def _statement_json(found, sales: list[str]) -> str:
            summary="A supplier's consignment statement: units on hand, sales in the period, the amount owed")
 def consignment_statement(supplier: str, query: StatementQuery):
     found = services.statement(db.session, supplier=supplier, date_from=query.date_from, date_to=query.date_to,
-                               limit=0)
-    sales = queries.sales_json(db.session, **services.period_of(found), settlements=found.settlements)
-    return Response(_statement_json(found, sales), mimetype="application/json")
+                               as_json=True)
+    return Response(_statement_json(found, found.sold_json), mimetype="application/json")
 
 
 @bp.post("/consignment/<supplier>/settlements")

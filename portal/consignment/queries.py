@@ -91,28 +91,59 @@ def _sales(*, supplier_id: int, start: datetime | None, end: datetime):
     )
     if start is not None:
         stmt = stmt.where(sale.at >= start)
-    return stmt, sale
+    return stmt
+
+
+@dataclass(frozen=True)
+class SalesTotals:
+    count: int
+    value: Decimal
+    #: of them, those after ``paid_until`` (not settled yet)
+    owed_count: int
+    owed: Decimal
+
+    @classmethod
+    def of(cls, count, value, owed_count, owed) -> SalesTotals:
+        cents = Decimal("0.01")
+        return cls(count=int(count or 0), value=Decimal(value or 0).quantize(cents),
+                   owed_count=int(owed_count or 0), owed=Decimal(owed or 0).quantize(cents))
+
+
+def _totals_over(sold, owed_from: datetime | None) -> list:
+    """Window columns over every sale of ``sold`` (before any LIMIT): how many,
+    their unit costs, and those from ``owed_from`` on (None: all) as owed. One
+    scan gives the list and its totals."""
+    owed = true() if owed_from is None else sold.c.sold_at >= owed_from
+    return [func.count().over(), func.sum(sold.c.unit_cost).over(), func.sum(case((owed, 1), else_=0)).over(),
+            func.sum(case((owed, sold.c.unit_cost), else_=0)).over()]
+
+
+def _listed(session: Session, columns: list, sold, owed_from: datetime | None, limit: int | None):
+    stmt = select(*columns, *_totals_over(sold, owed_from)).order_by(sold.c.sold_at, sold.c.movement_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = session.execute(stmt).all()
+    totals = SalesTotals.of(*rows[0][-4:]) if rows else SalesTotals.of(0, 0, 0, 0)
+    return [row[:-4] for row in rows], totals
 
 
 def sales(session: Session, *, supplier_id: int, start: datetime | None, end: datetime,
-          limit: int | None = None) -> list[Sale]:
-    """The sales (see :func:`_sales`), oldest first; the first ``limit`` only if given."""
-    stmt, sale = _sales(supplier_id=supplier_id, start=start, end=end)
-    stmt = stmt.order_by(sale.at, sale.id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [Sale(*row) for row in session.execute(stmt)]
+          owed_from: datetime | None = None, limit: int | None = None) -> tuple[list[Sale], SalesTotals]:
+    """The sales (see :func:`_sales`), oldest first (the first ``limit`` only
+    if given), and the totals over all of them."""
+    sold = _sales(supplier_id=supplier_id, start=start, end=end).subquery()
+    rows, totals = _listed(session, list(sold.c), sold, owed_from, limit)
+    return [Sale(*row) for row in rows], totals
 
 
 def sales_json(session: Session, *, supplier_id: int, start: datetime | None, end: datetime,
-               settlements: list[SettlementRow]) -> list[str]:
+               owed_from: datetime | None, settlements: list[SettlementRow]) -> tuple[list[str], SalesTotals]:
     """The sales as the API answers them, oldest first: one JSON object per
     sale, written by the database (``json_object`` on SQLite,
     ``json_build_object`` on PostgreSQL), times as ISO text with its Z and
-    costs with two decimals. A statement may list 200,000 sales: turning each
-    into Python values and back costs seconds, this costs the query."""
-    stmt, sale = _sales(supplier_id=supplier_id, start=start, end=end)
-    sold = stmt.subquery()
+    costs with two decimals; and the totals. A statement may list 200,000
+    sales: turning each into Python values and back costs seconds, this costs the query."""
+    sold = _sales(supplier_id=supplier_id, start=start, end=end).subquery()
     settled_in = null()
     if settlements:
         # the first settlement whose day is on or after the sale's (a few rows, by the unique index)
@@ -130,31 +161,15 @@ def sales_json(session: Session, *, supplier_id: int, start: datetime | None, en
         build = func.json_object
     row = build("serial", sold.c.serial, "sku", sold.c.sku, "sold_at", at, "order_ref", sold.c.order_ref,
                 "unit_cost", cost, "settled_in", settled_in)
-    return list(session.scalars(select(cast(row, String)).order_by(sold.c.sold_at, sold.c.movement_id)))
+    rows, totals = _listed(session, [cast(row, String)], sold, owed_from, None)
+    return [text for (text,) in rows], totals
 
 
-@dataclass(frozen=True)
-class SalesTotals:
-    count: int
-    value: Decimal
-    #: of them, those after ``paid_until`` (not settled yet)
-    owed_count: int
-    owed: Decimal
-
-
-def sales_totals(session: Session, *, supplier_id: int, start: datetime | None, end: datetime,
-                 owed_from: datetime | None) -> SalesTotals:
-    """How many sales (see :func:`_sales`) and their unit costs, in one
-    aggregate; those from ``owed_from`` on (None: all) apart, as owed."""
-    stmt, _ = _sales(supplier_id=supplier_id, start=start, end=end)
-    sold = stmt.subquery()
-    owed = true() if owed_from is None else sold.c.sold_at >= owed_from
-    count, value, owed_count, owed_value = session.execute(select(
-        func.count(), func.sum(sold.c.unit_cost), func.sum(case((owed, 1), else_=0)),
-        func.sum(case((owed, sold.c.unit_cost), else_=0)))).one()
-    cents = Decimal("0.01")
-    return SalesTotals(count=int(count or 0), value=Decimal(value or 0).quantize(cents),
-                       owed_count=int(owed_count or 0), owed=Decimal(owed_value or 0).quantize(cents))
+def sales_totals(session: Session, *, supplier_id: int, start: datetime | None, end: datetime) -> SalesTotals:
+    """How many sales (see :func:`_sales`) and their unit costs, in one aggregate (settling)."""
+    sold = _sales(supplier_id=supplier_id, start=start, end=end).subquery()
+    count, value = session.execute(select(func.count(), func.sum(sold.c.unit_cost))).one()
+    return SalesTotals.of(count, value, count, value)
 
 
 def on_hand(session: Session, *, supplier_id: int, at: datetime | None) -> tuple[int, Decimal]:

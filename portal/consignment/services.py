@@ -47,6 +47,8 @@ class Statement:
     totals: SalesTotals
     settled_until: date | None
     settlements: list[SettlementRow] = field(default_factory=list)
+    #: the sales as the API answers them, one JSON object each (``as_json``)
+    sold_json: list[str] | None = None
 
     @property
     def owed(self) -> Decimal:
@@ -79,11 +81,11 @@ def _paid_by(sales: list[Sale], settlements: list[SettlementRow]) -> list[Sale]:
 
 
 def statement(session: Session, *, supplier: str, date_from: str | None = None,
-              date_to: str | None = None, limit: int | None = None) -> Statement:
+              date_to: str | None = None, limit: int | None = None, as_json: bool = False) -> Statement:
     """The supplier's statement for a period (days as YYYY-MM-DD text, as a
     form or a query string sends them; a bad one is a 422 naming its field).
-    ``limit``: list only the first sales (the page, the PDF; 0: none, the API
-    lists them with ``queries.sales_json``); the totals count them all."""
+    ``limit``: list only the first sales (the page, the PDF); the totals count
+    them all. ``as_json``: the sales as JSON text in ``sold_json`` (the API)."""
     found = supplier_by_code(session, supplier)
     past = queries.settlements(session, found.id)
     settled = past[-1].until if past else None
@@ -95,21 +97,21 @@ def statement(session: Session, *, supplier: str, date_from: str | None = None,
         raise Invalid("from: the period's start comes after its end.", code="invalid_period",
                       details={"field": "from"})
     period = _period(found.id, start, end)
-    sold = queries.sales(session, **period, limit=limit) if limit != 0 else []
-    totals = queries.sales_totals(session, **period, owed_from=next_day_start(settled) if settled else None)
+    owed_from = next_day_start(settled) if settled else None
+    sold_json = None
+    if as_json:
+        sold, (sold_json, totals) = [], queries.sales_json(session, **period, owed_from=owed_from, settlements=past)
+    else:
+        sold, totals = queries.sales(session, **period, owed_from=owed_from, limit=limit)
     count, value = queries.on_hand(session, supplier_id=found.id,
                                    at=None if end >= today() else queries.day_end(end))
     return Statement(supplier=found, date_from=start, date_to=end, on_hand=count, on_hand_value=value,
-                     sold=_paid_by(sold, past), totals=totals, settled_until=settled, settlements=past)
+                     sold=_paid_by(sold, past), totals=totals, sold_json=sold_json, settled_until=settled,
+                     settlements=past)
 
 
 def _period(supplier_id: int, start: date | None, end: date) -> dict:
     return {"supplier_id": supplier_id, "start": day_start(start) if start else None, "end": next_day_start(end)}
-
-
-def period_of(found: Statement) -> dict:
-    """The statement's supplier and period as the sales queries take them."""
-    return _period(found.supplier.id, found.date_from, found.date_to)
 
 
 def _reference(value: str | None) -> str:
@@ -145,7 +147,7 @@ def settle(session: Session, *, supplier: str, until: str | None, reference: str
                        f"(not {day.isoformat()}).", code="already_settled")
     text = _reference(reference)
     start = day_start(settled + timedelta(days=1)) if settled else None
-    owed = queries.sales_totals(session, supplier_id=found.id, start=start, end=next_day_start(day), owed_from=None)
+    owed = queries.sales_totals(session, supplier_id=found.id, start=start, end=next_day_start(day))
     created = Settlement(supplier_id=found.id, until=day, reference=text, amount=owed.owed, units=owed.owed_count,
                          created_by_id=actor.id if actor else None, created_at=utcnow())
     session.add(created)
