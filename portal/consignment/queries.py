@@ -99,7 +99,7 @@ def _sales(*, supplier_id: int, start: datetime | None, end: datetime):
 class SalesTotals:
     count: int
     value: Decimal
-    #: of them, those after ``paid_until`` (not settled yet)
+    #: of them, those not settled yet
     owed_count: int
     owed: Decimal
 
