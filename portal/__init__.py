@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .catalog import bp as catalog_bp
+    from .consignment import bp as consignment_bp
     from .defects import bp as defects_bp
     from .home import bp as home_bp
     from .items import bp as items_bp
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(defects_bp, url_prefix="/defects")
     app.register_blueprint(supplier_returns_bp, url_prefix="/supplier-returns")
     app.register_blueprint(recalls_bp, url_prefix="/recalls")
+    app.register_blueprint(consignment_bp, url_prefix="/consignment")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply

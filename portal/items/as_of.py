@@ -68,6 +68,27 @@ def changed_after(attribute: str, at: datetime) -> Subquery:
     )
 
 
+def value_at_movement(attribute: str, movement, current):
+    """The ``attribute`` an item had right after ``movement`` (a Movement
+    alias in the enclosing query): the ``from_*`` of its first change later in
+    ledger order, else ``current``, the item's own column. The same rule as
+    :func:`changed_after` with the moment being a movement; a correlated
+    subquery, so narrow the rows first (its index is ``ix_movements_item_at``).
+    Condition and ownership only: they always have a value, so a first later
+    change's ``from_*`` is never NULL and COALESCE tells "none later" apart."""
+    assert attribute in ("condition", "ownership"), attribute
+    before, after = CHANGES[attribute]
+    later = aliased(Movement)
+    first_later = (
+        select(getattr(later, before.key))
+        .where(later.item_id == movement.item_id, getattr(later, after.key).is_not(None), later.id > movement.id)
+        .order_by(later.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(first_later, current)
+
+
 def value_at(changes: Subquery, current):
     """The value at the moment, given a LEFT JOIN of :func:`changed_after`'s ``changes``
     and the item's ``current`` column."""
