@@ -17,6 +17,7 @@ bp = Blueprint("api", __name__)
 from . import (  # noqa: E402,F401
     auth,
     catalog,
+    conditions,
     customer_returns,
     defects,
     openapi,

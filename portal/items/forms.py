@@ -1,10 +1,11 @@
 """The item list's filters: a GET form (nothing changes, so no CSRF token),
-every field optional; codes are the ones on the floor, never database ids."""
+every field optional; codes are the ones on the floor, never database ids.
+And the item page's change of condition or ownership (a POST with its token)."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import ItemStatus
 
@@ -28,3 +29,11 @@ class ItemFilterForm(FlaskForm):
     shipped_to = DateField("Shipped to", validators=[Optional()])
     defect = SelectField("Defect report", default="",
                          choices=[SelectChoice("", "Either"), SelectChoice("yes", "With a defect report")])
+
+
+class ChangeInPlaceForm(FlaskForm):
+    """Change an item's condition or its ownership (``prefix`` names which), with a
+    note (its length is the service's to check, as for every note)."""
+
+    value = SelectField("To", validators=[DataRequired("Choose what it becomes.")])
+    note = TextAreaField("Note", validators=[Optional()])
