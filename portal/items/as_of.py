@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Subquery, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..models import Movement, SerialItem
 
@@ -66,6 +66,31 @@ def value_at(changes: Subquery, current):
     """The value at the moment, given a LEFT JOIN of :func:`changed_after`'s ``changes``
     and the item's ``current`` column."""
     return case((changes.c.item_id.is_not(None), changes.c.value), else_=current)
+
+
+def value_after(attribute: str, item_id, movement_id, current):
+    """The value ``attribute`` had right after one movement (``item_id`` and
+    ``movement_id``: columns of the caller's query, e.g. a shipment's): the
+    ``from_*`` of the item's first change after it, else the item's ``current``
+    column. A correlated subquery on ix_movements_item_at, for lists of
+    movements (a report's shipments), where :func:`changed_after` takes one moment."""
+    before, after = CHANGES[attribute]
+    later = aliased(Movement)
+    first_later = (
+        select(getattr(later, before.key))
+        .where(later.item_id == item_id, later.id > movement_id, getattr(later, after.key).is_not(None))
+        .order_by(later.id)
+        .limit(1)
+        .correlate_except(later)
+        .scalar_subquery()
+    )
+    has_later = (
+        select(later.id)
+        .where(later.item_id == item_id, later.id > movement_id, getattr(later, after.key).is_not(None))
+        .correlate_except(later)
+        .exists()
+    )
+    return case((has_later, first_later), else_=current)
 
 
 @dataclass(frozen=True)

@@ -502,7 +502,10 @@ def fifo_shipments(session: Session, filters: AgingFilters) -> pd.DataFrame:
         .outerjoin(from_bin, from_bin.id == Movement.from_bin_id)
         .where(Movement.kind == MovementKind.SHIPPED.value, Movement.at >= start, Movement.at < end)
     )
-    shipped = _where_aging_filters(shipped, filters, shipped_wh).cte("shipped")
+    # each shipment's unit as it was when it shipped
+    shipped = _where_aging_filters(shipped, filters, shipped_wh, **{
+        name: as_of.value_after(name, item.id, Movement.id, getattr(item, name))
+        for name in ("condition", "ownership") if getattr(filters, name)}).cte("shipped")
 
     left_item = aliased(SerialItem)
     left_bin = aliased(Bin)

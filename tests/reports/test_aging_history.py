@@ -24,7 +24,7 @@ from portal.auth.services import issue_token
 from portal.catalog import services as catalog
 from portal.extensions import db
 from portal.items import condition_changes, ledger
-from portal.models import ItemStatus, MovementKind, SerialItem, utcnow
+from portal.models import Bin, ItemStatus, MovementKind, SerialItem, utcnow
 from tests import factories
 
 
@@ -70,7 +70,8 @@ def history(app):
         ledger.transition(s, arrived, to_status=ItemStatus.IN_STOCK, kind=MovementKind.ARRIVED, actor=None,
                           to_bin=b01, at=days_ago(2))
         s.commit()
-        return {"today": now.date(), "token": token}
+        return {"today": now.date(), "token": token, "bin_a": a01.id, "product": product.id,
+                "supplier": supplier.id}
 
 
 def _report(manager, history, days_back: int | None = None, **filters) -> dict:
@@ -150,3 +151,28 @@ def test_the_in_transit_line_in_csv_pdf_and_the_api(manager, client, history, pd
     assert api.status_code == 200
     assert api.get_json()["summary"]["in_transit_units"] == 1
     assert api.get_json()["tables"]["in_transit"]["rows"][0]["warehouse_code"] == "WH-A"
+
+
+def test_fifo_counts_a_shipment_by_the_condition_the_unit_had_when_it_shipped(app, manager, history):
+    with app.app_context():
+        s = db.session
+        a01 = s.get(Bin, history["bin_a"])
+        item = SerialItem(serial="S-BACK", serial_key="S-BACK", product_id=history["product"],
+                          supplier_id=history["supplier"], status="expected", condition="regular", ownership="owned")
+        s.add(item)
+        s.flush()
+        now = utcnow()
+        ledger.list_item(s, item, actor=None, at=now - timedelta(days=41))
+        ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=None,
+                          to_bin=a01, at=now - timedelta(days=40))
+        item.received_at = now - timedelta(days=40)
+        ledger.transition(s, item, to_status=ItemStatus.SOLD, kind=MovementKind.SHIPPED, actor=None,
+                          at=now - timedelta(days=6))
+        ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=None,
+                          to_bin=a01, to_condition="damaged", at=now - timedelta(days=4))  # a customer return
+        s.commit()
+    regular = _report(manager, history, condition="regular")["summary"]["fifo"]
+    assert regular["denominator"] == 1  # it shipped regular, though it is damaged now
+    assert _report(manager, history, condition="damaged")["summary"]["fifo"]["denominator"] == 0
+    assert _report(manager, history, 1, condition="regular")["summary"]["fifo"]["denominator"] == 1
+
