@@ -76,20 +76,11 @@ def value_after(attribute: str, item_id, movement_id, current):
     movements (a report's shipments), where :func:`changed_after` takes one moment."""
     before, after = CHANGES[attribute]
     later = aliased(Movement)
-    first_later = (
-        select(getattr(later, before.key))
-        .where(later.item_id == item_id, later.id > movement_id, getattr(later, after.key).is_not(None))
-        .order_by(later.id)
-        .limit(1)
-        .correlate_except(later)
-        .scalar_subquery()
-    )
-    has_later = (
-        select(later.id)
-        .where(later.item_id == item_id, later.id > movement_id, getattr(later, after.key).is_not(None))
-        .correlate_except(later)
-        .exists()
-    )
+    changes = (select(getattr(later, before.key))
+               .where(later.item_id == item_id, later.id > movement_id, getattr(later, after.key).is_not(None))
+               .correlate_except(later))
+    first_later = changes.order_by(later.id).limit(1).scalar_subquery()
+    has_later = changes.exists()
     return case((has_later, first_later), else_=current)
 
 
