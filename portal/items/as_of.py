@@ -10,8 +10,9 @@ changes them (``portal.models.Movement``): at ``at`` the item had the
 after, the value it has now. Those changes are few and indexed by time
 (migration 0014), so the subqueries here read only them.
 
-Set-based (subqueries to join) for reports over many items, and
-:func:`item_at` for one item. Nothing here writes.
+Set-based (subqueries to join) for reports over many items at one moment,
+:func:`value_after` for many movements each at its own moment (a report's
+shipments), and :func:`item_at` for one item. Nothing here writes.
 """
 
 from __future__ import annotations
