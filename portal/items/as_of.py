@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Subquery, case, func, select
+from sqlalchemy import Subquery, case, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Movement, SerialItem
@@ -40,6 +40,19 @@ def latest_movements(at: datetime, *, item_ids=None) -> Subquery:
     if item_ids is not None:
         stmt = stmt.where(Movement.item_id.in_(item_ids))
     return stmt.group_by(Movement.item_id).subquery("latest_movements")
+
+
+def maybe_in(status: str, at: datetime):
+    """The ids of the items that may have been in ``status`` at ``at`` (a
+    superset: narrow :func:`latest_movements` with it for a rare status, e.g.
+    in transit): those in it now, and those whose movements after ``at``
+    include one leaving it. An item in that status at ``at`` either still is,
+    or its first movement after ``at`` starts from it. Both read by index
+    (the items' status, the movements' time)."""
+    return union(
+        select(SerialItem.id).where(SerialItem.status == status),
+        select(Movement.item_id).where(Movement.at > at, Movement.from_status == status),
+    )
 
 
 def changed_after(attribute: str, at: datetime) -> Subquery:

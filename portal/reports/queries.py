@@ -149,9 +149,8 @@ def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list
         last = aliased(Movement)
         if status == IN_STOCK:
             latest = as_of.latest_movements(moment)
-        else:  # the few items ever in that status (in transit): their latest movements only
-            latest = as_of.latest_movements(
-                moment, item_ids=select(Movement.item_id).where(Movement.to_status == status, Movement.at <= moment))
+        else:  # the few items that may have been in that status (in transit): their latest movements only
+            latest = as_of.latest_movements(moment, item_ids=as_of.maybe_in(status, moment))
         changes = as_of.changed_after("warehouse_id", moment) if status != IN_STOCK else None
         where = aliased(Bin)
         # in stock: the warehouse of the bin it sat in; in transit (no bin): the warehouse it had then
