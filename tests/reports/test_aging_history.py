@@ -176,3 +176,26 @@ def test_fifo_counts_a_shipment_by_the_condition_the_unit_had_when_it_shipped(ap
     assert _report(manager, history, condition="damaged")["summary"]["fifo"]["denominator"] == 0
     assert _report(manager, history, 1, condition="regular")["summary"]["fifo"]["denominator"] == 1
 
+
+
+def test_a_unit_that_went_missing_in_transit_was_in_transit_before(app, manager, history):
+    with app.app_context():
+        s = db.session
+        item = SerialItem(serial="T-LOST", serial_key="T-LOST", product_id=history["product"],
+                          supplier_id=history["supplier"], status="expected", condition="regular", ownership="owned")
+        s.add(item)
+        s.flush()
+        now = utcnow()
+        ledger.list_item(s, item, actor=None, at=now - timedelta(days=31))
+        ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=None,
+                          to_bin=s.get(Bin, history["bin_a"]), at=now - timedelta(days=30))
+        item.received_at = now - timedelta(days=30)
+        ledger.transition(s, item, to_status=ItemStatus.IN_TRANSIT, kind=MovementKind.DISPATCHED, actor=None,
+                          at=now - timedelta(days=8))
+        ledger.transition(s, item, to_status=ItemStatus.MISSING, kind=MovementKind.MARKED_MISSING, actor=None,
+                          note="transfer closed without it", at=now - timedelta(days=4))
+        s.commit()
+    then = _report(manager, history, 6)  # T-LOST and T-DONE on their way from WH-A
+    assert then["summary"]["in_transit_units"] == 2
+    assert then["tables"]["in_transit"]["rows"][0]["oldest_age"] == 54  # T-DONE: received 60 days ago
+    assert _report(manager, history)["summary"]["in_transit_units"] == 1  # only T-MOVE now
