@@ -28,6 +28,21 @@ from portal.models import Bin, ItemStatus, MovementKind, SerialItem, utcnow
 from tests import factories
 
 
+def received(s, serial: str, *, product_id: int, supplier_id: int, bin_id: int, at: datetime,
+             ownership: str = "owned") -> SerialItem:
+    """A unit listed the day before ``at`` and received into the bin at ``at``, through the ledger."""
+    item = SerialItem(serial=serial, serial_key=serial, product_id=product_id, supplier_id=supplier_id,
+                      status="expected", condition="regular", ownership=ownership)
+    s.add(item)
+    s.flush()
+    ledger.list_item(s, item, actor=None, at=at - timedelta(days=1))
+    ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=None,
+                      to_bin=s.get(Bin, bin_id), at=at)
+    item.received_at = at
+    s.flush()
+    return item
+
+
 @pytest.fixture
 def history(app):
     with app.app_context():
@@ -45,17 +60,9 @@ def history(app):
         def days_ago(n: int, hour: int = 10) -> datetime:
             return now.replace(hour=hour, minute=0, second=0) - timedelta(days=n)
 
-        def unit(serial: str, received: int, *, ownership: str = "owned") -> SerialItem:
-            item = SerialItem(serial=serial, serial_key=serial, product_id=product.id, supplier_id=supplier.id,
-                              status="expected", condition="regular", ownership=ownership)
-            s.add(item)
-            s.flush()
-            ledger.list_item(s, item, actor=None, at=days_ago(received + 1))
-            ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=None,
-                              to_bin=a01, at=days_ago(received))
-            item.received_at = days_ago(received)
-            s.flush()
-            return item
+        def unit(serial: str, days: int, *, ownership: str = "owned") -> SerialItem:
+            return received(s, serial, product_id=product.id, supplier_id=supplier.id, bin_id=a01.id,
+                            at=days_ago(days), ownership=ownership)
 
         damaged, _, bought = unit("R-DMG", 100), unit("R-REG", 100), unit("C-BUY", 100, ownership="consignment")
         moving, arrived = unit("T-MOVE", 50), unit("T-DONE", 60)
@@ -157,15 +164,9 @@ def test_fifo_counts_a_shipment_by_the_condition_the_unit_had_when_it_shipped(ap
     with app.app_context():
         s = db.session
         a01 = s.get(Bin, history["bin_a"])
-        item = SerialItem(serial="S-BACK", serial_key="S-BACK", product_id=history["product"],
-                          supplier_id=history["supplier"], status="expected", condition="regular", ownership="owned")
-        s.add(item)
-        s.flush()
         now = utcnow()
-        ledger.list_item(s, item, actor=None, at=now - timedelta(days=41))
-        ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=None,
-                          to_bin=a01, at=now - timedelta(days=40))
-        item.received_at = now - timedelta(days=40)
+        item = received(s, "S-BACK", product_id=history["product"], supplier_id=history["supplier"], bin_id=a01.id,
+                        at=now - timedelta(days=40))
         ledger.transition(s, item, to_status=ItemStatus.SOLD, kind=MovementKind.SHIPPED, actor=None,
                           at=now - timedelta(days=6))
         ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RESTOCKED, actor=None,
@@ -177,19 +178,12 @@ def test_fifo_counts_a_shipment_by_the_condition_the_unit_had_when_it_shipped(ap
     assert _report(manager, history, 1, condition="regular")["summary"]["fifo"]["denominator"] == 1
 
 
-
 def test_a_unit_that_went_missing_in_transit_was_in_transit_before(app, manager, history):
     with app.app_context():
         s = db.session
-        item = SerialItem(serial="T-LOST", serial_key="T-LOST", product_id=history["product"],
-                          supplier_id=history["supplier"], status="expected", condition="regular", ownership="owned")
-        s.add(item)
-        s.flush()
         now = utcnow()
-        ledger.list_item(s, item, actor=None, at=now - timedelta(days=31))
-        ledger.transition(s, item, to_status=ItemStatus.IN_STOCK, kind=MovementKind.RECEIVED, actor=None,
-                          to_bin=s.get(Bin, history["bin_a"]), at=now - timedelta(days=30))
-        item.received_at = now - timedelta(days=30)
+        item = received(s, "T-LOST", product_id=history["product"], supplier_id=history["supplier"],
+                        bin_id=history["bin_a"], at=now - timedelta(days=30))
         ledger.transition(s, item, to_status=ItemStatus.IN_TRANSIT, kind=MovementKind.DISPATCHED, actor=None,
                           at=now - timedelta(days=8))
         ledger.transition(s, item, to_status=ItemStatus.MISSING, kind=MovementKind.MARKED_MISSING, actor=None,
