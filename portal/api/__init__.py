@@ -15,6 +15,7 @@ URL_PREFIX = "/api/v1"
 bp = Blueprint("api", __name__)
 
 from . import (  # noqa: E402,F401
+    as_of,
     auth,
     catalog,
     conditions,

@@ -46,6 +46,7 @@ HEADLINES = {
     K.CONDITION_CHANGED: "Condition changed",
     K.OWNERSHIP_CHANGED: "Ownership changed",
     K.SCRAPPED: "Scrapped",
+    K.SERIAL_CORRECTED: "Serial corrected",  # its note names "old → new" and why
 }
 FROM_STATUS_HEADLINES = {
     (K.DEFECT, ItemStatus.SOLD): "Flagged defective (customer return)",

@@ -37,6 +37,7 @@ from ..defects import services as defects
 from ..errors import DomainError, Invalid, NotFound
 from ..items import condition_changes, ledger
 from ..items import services as items
+from ..items.queries import item_id_by_former_serial
 from ..models import (
     Bin,
     DefectReason,
@@ -357,6 +358,7 @@ class _Scan:
         self.facts: ItemFacts | None = None
         self.extra: dict = {}
         self.time: ScanTime | None = None
+        self.corrected_from: str | None = None  # the serial scanned, corrected since to the item's
 
     @property
     def at(self) -> datetime:
@@ -373,6 +375,8 @@ class _Scan:
         log = self.log
         if recorded is None:
             recorded = result != REFUSED
+        if self.corrected_from is not None and self.item is not None:
+            message = f"{self.corrected_from} was corrected to {self.item.serial}. {message}"
         if self.item is not None:
             log.item_id = self.item.id
         if self.target is not None:
@@ -650,6 +654,11 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, details: ScanDetails
         return scan.refused("Scan or type the order reference first.")
     key = serial_key(read.serial)
     item, scan.facts = _locked_item(scan.session, key=key)
+    if item is None:  # a serial corrected away still finds its item (never a live serial of another)
+        former = item_id_by_former_serial(scan.session, key)
+        if former is not None:
+            item, scan.facts = _locked_item(scan.session, item_id=former)
+            scan.corrected_from = read.serial
     if item is None:
         if task == "ship" and scan.scan_session is not None and scan.settings.looks_like_order_ref(read.serial):
             scan.extra["confirm"] = {
