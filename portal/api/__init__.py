@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     as_of,
     auth,
     catalog,
+    conditions,
     consignment,
     customer_returns,
     defects,

@@ -23,7 +23,7 @@ from .auth import current_api_user
 from .defects import Note
 from .schema import ApiModel, Day, Request, answer, operation
 
-ACTIONS = ("put_away", "move", "ship", "lookup", "defect", "return")
+ACTIONS = ("put_away", "move", "ship", "lookup", "defect", "return", "condition")
 Text200 = Annotated[StrictStr, Field(max_length=200)]
 #: What each outcome of a customer return needs besides the serial.
 RETURN_NEEDS = {"restock": ("condition", "warehouse", "bin"), "defective": ("reason",),
@@ -48,11 +48,12 @@ class ScanRequest(Request):
     stage: Annotated[Literal[STAGES] | None, Field(
         description="defect: where it was found (default: receiving for an expected item, storage for one "
                     "in stock)")] = None
-    note: Annotated[Note | None, Field(description="defect, return: stored as typed")] = None
+    note: Annotated[Note | None, Field(description="defect, return, condition: stored as typed")] = None
     outcome: Annotated[Literal[OUTCOMES] | None, Field(
         description="return: restock (needs condition, warehouse, bin), defective (needs reason; into "
                     "quarantine, stage customer_return) or exchange (needs reason and replacement_serial)")] = None
-    condition: Annotated[Literal[CONDITIONS] | None, Field(description="return, restock: the item's condition")] = None
+    condition: Annotated[Literal[CONDITIONS] | None, Field(
+        description="return, restock: the item's condition; condition: the condition the item becomes")] = None
     replacement_serial: Annotated[Text200 | None, Field(
         description="return, exchange: a unit of the same product in stock, sold under the same order with the "
                     "original's warranty end")] = None
@@ -100,6 +101,8 @@ class ScanRequest(Request):
             raise PydanticCustomError("order_ref_required", "ship needs an order_ref.")
         if self.action == "defect" and not (self.reason or "").strip():
             raise PydanticCustomError("reason_required", "defect needs a reason (a code of the active defect reasons).")
+        if self.action == "condition" and not self.condition:
+            raise PydanticCustomError("condition_required", "condition needs the condition the item becomes.")
         if self.action == "return":
             if self.outcome is None:
                 raise PydanticCustomError("outcome_required",
@@ -159,12 +162,13 @@ class ScanAnswer(ApiModel):
 
 @bp.post("/scans")
 @operation(
-    tag="scans", summary="Record one scan (put away, move, ship, look up, flag a defect or take a customer "
-                         "return), exactly once per client_scan_id",
+    tag="scans", summary="Record one scan (put away, move, ship, look up, flag a defect, take a customer "
+                         "return or set a condition), exactly once per client_scan_id",
     description="Calls the same service as the scan pages. Sending the same client_scan_id again returns the "
                 "first answer and records nothing new. A refused scan is a 200 with result 'refused' (an "
                 "unknown serial or bin, an item whose status does not allow it, a return of an item not sold or "
-                "sold under another order, an inactive reason); a malformed request is a 422 (a body that is not "
+                "sold under another order, an inactive reason); with action condition an item already in that "
+                "condition is a 'warning' that records nothing. A malformed request is a 422 (a body that is not "
                 "a JSON object too, or a field the action or the return's outcome needs left out: bin_required, "
                 "order_ref_required, reason_required, outcome_required, condition_required, warehouse_required, "
                 "replacement_serial_required).",
@@ -193,6 +197,7 @@ def post_scan(body: ScanRequest):
                 outcome=body.outcome, order_ref=body.order_ref, condition=body.condition, warehouse=body.warehouse,
                 bin=body.bin, reason=body.reason, replacement_serial=body.replacement_serial, note=body.note,
             ) if body.action == "return" else None,
+            condition=body.condition if body.action == "condition" else None,
         ),
         client_scan_id=body.client_scan_id,
         actor=actor,

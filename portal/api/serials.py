@@ -33,6 +33,12 @@ class MovementOut(ApiModel):
     to_bin: str | None
     by: Annotated[str | None, Field(description="User name")]
     note: str | None
+    from_condition: Annotated[Condition | None, Field(description="Set (with to_condition) only on a movement "
+                                                                  "that changed the condition")]
+    to_condition: Condition | None
+    from_ownership: Annotated[Ownership | None, Field(description="Set (with to_ownership) only on a movement "
+                                                                  "that changed the ownership")]
+    to_ownership: Ownership | None
 
     @classmethod
     def of(cls, movement: Movement) -> MovementOut:
@@ -41,6 +47,8 @@ class MovementOut(ApiModel):
             to_status=movement.to_status, from_bin=movement.from_bin.code if movement.from_bin else None,
             to_bin=movement.to_bin.code if movement.to_bin else None,
             by=movement.actor.username if movement.actor else None, note=movement.note,
+            from_condition=movement.from_condition, to_condition=movement.to_condition,
+            from_ownership=movement.from_ownership, to_ownership=movement.to_ownership,
         )
 
 

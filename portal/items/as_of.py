@@ -13,9 +13,11 @@ after, the value it has now. Those changes are few and indexed by time
 A serial corrected after ``at`` was, at ``at``, the ``old_serial`` of its
 first correction after it (:func:`serial_then`), the same rule as the others.
 
-Set-based (subqueries to join) for reports over many items, :func:`items_in_bins_at`
-for what was in a bin or warehouse, and :func:`item_at` for one item; a moment
-typed by a person or a client is read by :func:`parse_moment`. Nothing here writes.
+Set-based (subqueries to join) for reports over many items at one moment,
+:func:`value_after` for many movements each at its own moment (a report's
+shipments), :func:`items_in_bins_at` for what was in a bin or warehouse, and
+:func:`item_at` for one item; a moment typed by a person or a client is read by
+:func:`parse_moment`. Nothing here writes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, Subquery, case, func, select
+from sqlalchemy import Select, Subquery, case, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Bin, Movement, Product, SerialItem, Warehouse
@@ -45,6 +47,19 @@ def latest_movements(at: datetime, *, item_ids=None) -> Subquery:
     if item_ids is not None:
         stmt = stmt.where(Movement.item_id.in_(item_ids))
     return stmt.group_by(Movement.item_id).subquery("latest_movements")
+
+
+def maybe_in(status: str, at: datetime):
+    """The ids of the items that may have been in ``status`` at ``at`` (a
+    superset: narrow :func:`latest_movements` with it for a rare status, e.g.
+    in transit): those in it now, and those whose movements after ``at``
+    include one leaving it. An item in that status at ``at`` either still is,
+    or its first movement after ``at`` starts from it. Both read by index
+    (the items' status, the movements' time)."""
+    return union(
+        select(SerialItem.id).where(SerialItem.status == status),
+        select(Movement.item_id).where(Movement.at > at, Movement.from_status == status),
+    )
 
 
 def changed_after(attribute: str, at: datetime) -> Subquery:
@@ -93,6 +108,22 @@ def value_at(changes: Subquery, current):
     """The value at the moment, given a LEFT JOIN of :func:`changed_after`'s ``changes``
     and the item's ``current`` column."""
     return case((changes.c.item_id.is_not(None), changes.c.value), else_=current)
+
+
+def value_after(attribute: str, item_id, movement_id, current):
+    """The value ``attribute`` had right after one movement (``item_id`` and
+    ``movement_id``: columns of the caller's query, e.g. a shipment's): the
+    ``from_*`` of the item's first change after it, else the item's ``current``
+    column. A correlated subquery on ix_movements_item_at, for lists of
+    movements (a report's shipments), where :func:`changed_after` takes one moment."""
+    before, after = CHANGES[attribute]
+    later = aliased(Movement)
+    changes = (select(getattr(later, before.key))
+               .where(later.item_id == item_id, later.id > movement_id, getattr(later, after.key).is_not(None))
+               .correlate_except(later))
+    first_later = changes.order_by(later.id).limit(1).scalar_subquery()
+    has_later = changes.exists()
+    return case((has_later, first_later), else_=current)
 
 
 #: "+02:00" sent unencoded in a query string arrives as " 02:00"

@@ -1,6 +1,7 @@
 """The item pages' forms: the item list's filters and the as-of question (GET
 forms: nothing changes, so no CSRF token; codes are the ones on the floor,
-never database ids), and a serial's correction (POST, with its token)."""
+never database ids), a serial's correction and the change of condition or
+ownership (POST, with its token)."""
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
@@ -57,3 +58,11 @@ class AsOfForm(FlaskForm):
             self.moment = parse_moment(field.data or "")
         except ValueError:
             raise ValidationError("Not a moment: write it as 2026-12-01T14:30 (UTC), or a date.") from None
+
+
+class ChangeInPlaceForm(FlaskForm):
+    """Change an item's condition or its ownership (``prefix`` names which), with a
+    note (its length is the service's to check, as for every note)."""
+
+    value = SelectField("To", validators=[DataRequired("Choose what it becomes.")])
+    note = TextAreaField("Note", validators=[Optional()])

@@ -228,12 +228,37 @@ def _checked(values: type, value: str | None) -> str | None:
 _IN_PLACE = {"condition": (Condition, MovementKind.CONDITION_CHANGED),
              "ownership": (Ownership, MovementKind.OWNERSHIP_CHANGED)}
 
+#: The statuses in which an item's condition or ownership may change, written once.
+#: Condition: only while the unit is in our hands to look at (on the receiving desk,
+#: in stock, in quarantine); not in transit or missing (nobody can see it), not sold
+#: (a customer return sets it when it comes back), not once it has left for good
+#: (returned to the supplier, scrapped). Ownership (what the supplier is paid for) is
+#: paperwork: it may change wherever the unit still is ours or the supplier's to
+#: settle, but not once sold (the sale is settled under the ownership it had then)
+#: and not after it left for good.
+IN_PLACE_STATUSES: dict[str, frozenset[ItemStatus]] = {
+    "condition": frozenset({S.EXPECTED, S.IN_STOCK, S.DEFECTIVE}),
+    "ownership": frozenset({S.EXPECTED, S.IN_STOCK, S.DEFECTIVE, S.MISSING, S.IN_TRANSIT}),
+}
+
+
+def in_place_refusal(item: SerialItem, attribute: str) -> str | None:
+    """Why ``item``'s ``attribute`` (condition or ownership) cannot change in its status, or None."""
+    if ItemStatus(item.status) in IN_PLACE_STATUSES[attribute]:
+        return None
+    allowed = ", ".join(human(s) for s in ItemStatus if s in IN_PLACE_STATUSES[attribute])
+    return f"{item.serial} is {human(item.status)}: its {attribute} cannot change (only when {allowed})."
+
 
 def _change_in_place(session: Session, item: SerialItem, attribute: str, value: str, actor: User | None,
                      note: str | None, client_scan_id: str | None, at: datetime | None) -> Movement:
-    """A change of condition or ownership: status and bin stay as they are."""
+    """A change of condition or ownership: status and bin stay as they are. Refused
+    (409) in a status :data:`IN_PLACE_STATUSES` does not list, and when unchanged."""
     values, kind = _IN_PLACE[attribute]
     wanted = _checked(values, value)
+    why = in_place_refusal(item, attribute)
+    if why:
+        raise Conflict(why, code="status_not_allowed")
     if wanted == getattr(item, attribute):
         raise Conflict(f"{item.serial} is already {wanted}.", code=f"{attribute}_unchanged")
     return _append(session, item, kind=kind, to_status=item.status, to_bin=None, keep_bin=True,

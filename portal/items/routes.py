@@ -1,5 +1,6 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.access import roles_required
 from ..catalog.queries import warehouse_by_code
@@ -10,8 +11,8 @@ from ..serials import MAX_SERIAL_LENGTH, normalise
 from ..warranty import warranty_state
 from ..web import redirect_to
 from ..web.pagination import page_number, paginate
-from . import ageing, as_of, bp, queries, services
-from .forms import AsOfForm, CorrectionForm, ItemFilterForm
+from . import ageing, as_of, bp, condition_changes, queries, services
+from .forms import AsOfForm, ChangeInPlaceForm, CorrectionForm, ItemFilterForm
 
 LIST_FILTERS = ("status", "warehouse", "bin", "supplier", "product", "order_ref", "received_from", "received_to",
                 "shipped_from", "shipped_to", "defect")
@@ -146,7 +147,50 @@ def detail(serial: str):
         defect_form=flag_form(item), timeline=item_timeline(db.session, item.id, movements), links=linked,
         replacement_form=replacement_form(item, linked), corrections=queries.corrections(db.session, item.id),
         correction_form=CorrectionForm() if current_user.has_role(*services.CORRECTION_ROLES) else None,
+        change_forms=change_forms(item),
     )
+
+
+def _change_form(item, attribute: str, *, offered: bool = True) -> ChangeInPlaceForm:
+    """``offered``: the values the page offers (not the one it has); a post takes any
+    value, so that the ledger says "already damaged" to a page grown stale."""
+    form = ChangeInPlaceForm(prefix=attribute)
+    form.value.choices = [SelectChoice(v, v.replace("_", " ")) for v in condition_changes.VALUES[attribute]
+                          if not offered or v != getattr(item, attribute)]
+    return form
+
+
+def change_forms(item) -> dict[str, ChangeInPlaceForm]:
+    """The item page's "change condition" and "change ownership" forms, for a
+    user who may and an item whose status allows it."""
+    return {attribute: _change_form(item, attribute) for attribute in condition_changes.ROLES
+            if condition_changes.may_change(current_user, attribute) and condition_changes.changeable(item, attribute)}
+
+
+def _change(serial: str, attribute: str):
+    from ..defects.routes import _write  # the item page's forms answer as the defect form does
+    from ..defects.services import item_by_serial
+
+    item = item_by_serial(db.session, serial, lock=True)
+    before = getattr(item, attribute)
+    return _write(_change_form(item, attribute, offered=False), url_for("items.detail", serial=item.serial),
+                  lambda form: condition_changes.change(db.session, item=item, attribute=attribute,
+                                                        value=form.value.data, note=form.note.data,
+                                                        actor=current_user),
+                  lambda movement: f"{item.serial}: {attribute} {before.replace('_', ' ')} → "
+                                   f"{getattr(item, attribute).replace('_', ' ')}.")
+
+
+@bp.route("/<path:serial>/condition", methods=["POST"])
+@roles_required(*condition_changes.ROLES["condition"])
+def change_condition(serial: str):
+    return _change(serial, "condition")
+
+
+@bp.route("/<path:serial>/ownership", methods=["POST"])
+@roles_required(*condition_changes.ROLES["ownership"])
+def change_ownership(serial: str):
+    return _change(serial, "ownership")
 
 
 def _order_url(order_ref: str) -> str:

@@ -101,13 +101,26 @@ def _reports_by_movement(movements: list[Movement], reports: list[DefectReport])
     return found
 
 
+#: Movements that change one attribute in place (status and bin stay): the attribute.
+IN_PLACE = {K.CONDITION_CHANGED: "condition", K.OWNERSHIP_CHANGED: "ownership"}
+
+
+def _from_to(m: Movement, attribute: str) -> str:
+    """"regular → damaged": a movement's change of condition or ownership."""
+    return f"{human(getattr(m, f'from_{attribute}')) or '—'} → {human(getattr(m, f'to_{attribute}'))}"
+
+
 def _movement_entries(movements: list[Movement], reports: list[DefectReport]) -> list[Entry]:
     behind = _reports_by_movement(movements, reports)
     entries = []
     for m in movements:
-        what = FROM_STATUS_HEADLINES.get((m.kind, m.from_status), HEADLINES.get(m.kind, human(m.kind)))
-        if m.kind == K.SHIPPED and expiry.is_override(m.note):
+        in_place = IN_PLACE.get(m.kind)
+        if in_place:  # "Condition: regular → damaged", the change itself the headline
+            what = f"{in_place.capitalize()}: {_from_to(m, in_place)}"
+        elif m.kind == K.SHIPPED and expiry.is_override(m.note):
             what = EXPIRED_OVERRIDE_HEADLINE
+        else:
+            what = FROM_STATUS_HEADLINES.get((m.kind, m.from_status), HEADLINES.get(m.kind, human(m.kind)))
         entry = Entry(at=m.at, by=m.actor.username if m.actor else None, what=what, movement=m)
         report = behind.get(m.id)
         if report is not None:
@@ -117,14 +130,13 @@ def _movement_entries(movements: list[Movement], reports: list[DefectReport]) ->
             if report.undone_at is not None:
                 entry.facts.append(f"report withdrawn {report.undone_at:%Y-%m-%d %H:%M}")
         elif m.note:
-            entry.facts.append(m.note)
+            entry.facts.append(f"note: {m.note}" if in_place else m.note)
         if m.to_bin is not None and m.to_bin.kind == BinKind.QUARANTINE and (
                 m.from_bin is None or m.from_bin.kind != BinKind.QUARANTINE):
             entry.facts.append("moved to quarantine")
-        if m.to_condition:
-            entry.facts.append(f"condition {human(m.from_condition) or '—'} → {human(m.to_condition)}")
-        if m.to_ownership:
-            entry.facts.append(f"ownership {human(m.from_ownership) or '—'} → {human(m.to_ownership)}")
+        for attribute in ("condition", "ownership"):
+            if attribute != in_place and getattr(m, f"to_{attribute}"):
+                entry.facts.append(f"{attribute} {_from_to(m, attribute)}")
         entries.append(entry)
     return entries
 

@@ -27,6 +27,8 @@ NOTES = [
     "value at cost uses the unit's own cost, else its product's.",
     "FIFO: a shipped unit counts as oldest-first when no unit of its SKU received earlier was in stock "
     "in the same warehouse when it shipped.",
+    "Units in transit between warehouses are not in stock: they have their own line, under the warehouse "
+    "they left, and keep aging from their own receipt (a transfer does not restart it).",
 ]
 
 
@@ -129,6 +131,7 @@ class AgingReads:
     oldest: pd.DataFrame | None
     expiring: pd.DataFrame | None
     fifo: pd.DataFrame
+    in_transit: pd.DataFrame  # groups of the units in transit, as ``groups`` (their warehouse: the one they left)
 
 
 def read_stock_aging(session: Session, filters: AgingFilters, limits: list[int]) -> AgingReads:
@@ -152,7 +155,8 @@ def read_stock_aging(session: Session, filters: AgingFilters, limits: list[int])
                 session, filters, EXPIRY_LIMIT, received_before=next_day_start(as_of - timedelta(days=youngest)),
                 product_ids=sorted(int(i) for i in expiring_groups["product_id"].unique()),
             )
-    return AgingReads(groups, oldest, expiring, queries.fifo_shipments(session, filters))
+    in_transit = queries.aging_groups(session, filters, limits, status=queries.IN_TRANSIT)
+    return AgingReads(groups, oldest, expiring, queries.fifo_shipments(session, filters), in_transit)
 
 
 def breakdown_totals(rows: list[dict], bucket_count: int) -> dict:
@@ -200,6 +204,10 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
     else:
         average_age = oldest_age = None
 
+    transit = reads.in_transit
+    transit_units = int(transit["units"].sum()) if not transit.empty else 0
+    transit_value = round(float(transit["value"].sum()), 2) if not transit.empty else 0.0
+
     facts = [
         Fact("units", "Units in stock", total_units),
         Fact("value", "Value at cost", total_value, "money"),
@@ -209,6 +217,8 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         Fact("near_expiry_units", f"Units expiring within {filters.near_expiry_days} days", near_units),
         Fact("fifo", "Shipped oldest-first (FIFO)", fifo_oldest / fifo_shipped if fifo_shipped else None,
              "pct", numerator=fifo_oldest, denominator=fifo_shipped),
+        Fact("in_transit_units", "Units in transit", transit_units),
+        Fact("in_transit_value", "Value in transit", transit_value, "money"),
     ]
 
     tables: dict[str, Table] = {
@@ -223,8 +233,8 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
                     "value_share": 1.0 if total_value else None},
         )
     }
-    def breakdown(key: str, title: str, first: list[Column]) -> Table:
-        rows = _breakdown(groups, [c.key for c in first], labels) if total_units else []
+    def breakdown(key: str, title: str, first: list[Column], of: pd.DataFrame = groups) -> Table:
+        rows = _breakdown(of, [c.key for c in first], labels) if not of.empty else []
         totals = total_label(first[0].key, rows, breakdown_totals(rows, len(labels))) if rows else None
         return Table(key, title, _breakdown_columns(first, labels), rows, BREAKDOWN_LIMIT, totals=totals)
 
@@ -264,6 +274,10 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
         totals=(total_label("sku", fifo_rows, {"shipped": fifo_shipped, "oldest_first": fifo_oldest,
                                                "share": fifo_oldest / fifo_shipped}) if fifo_rows else None),
     )
+    # last, so that the tables and sheets before it keep their places
+    tables["in_transit"] = breakdown("in_transit", "In transit between warehouses (by the warehouse they left)",
+                                     [Column("warehouse_code", "From"), Column("warehouse_name", "Warehouse")],
+                                     of=transit)
 
     charts = {}
     if total_units:
@@ -273,4 +287,4 @@ def stock_aging_report(session: Session, *, filters: AgingFilters, buckets, now:
             title="Units in stock by age",
         )
     return Report.of("stock-aging", TITLE, filters, now, facts, tables, charts=charts, notes=list(NOTES),
-                     empty=total_units == 0 and fifo_shipped == 0)
+                     empty=total_units == 0 and fifo_shipped == 0 and transit_units == 0)

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from ..items import as_of
 from ..models import (
     Bin,
     Condition,
@@ -50,6 +51,9 @@ from ..supplier_returns.models import ItemReplacement, SupplierReturn, SupplierR
 from .filters import AgingFilters, DefectFilters, day_start, next_day_start, today
 
 IN_STOCK = ItemStatus.IN_STOCK.value
+IN_TRANSIT = ItemStatus.IN_TRANSIT.value
+#: A past as-of date's moment is the last instant of that day (timestamps keep microseconds).
+LAST_INSTANT = timedelta(microseconds=1)
 
 
 def _dialect(session: Session) -> str:
@@ -107,17 +111,21 @@ def _frame(session: Session, stmt) -> pd.DataFrame:
 
 
 def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list[int] | None = None,
-                   received_before: datetime | None = None):
-    """The units in stock at the end of ``filters.as_of``, as a subquery
-    (item_id, product_id, supplier_id, warehouse_id, bin_id, received_at,
-    expires_at, unit_cost: the unit's own cost, may be NULL).
+                   received_before: datetime | None = None, status: str = IN_STOCK):
+    """The units in stock (or, with ``status``, in transit) at the end of
+    ``filters.as_of``, as a subquery (item_id, product_id, supplier_id,
+    warehouse_id, bin_id, received_at, expires_at, unit_cost: the unit's own
+    cost, may be NULL).
 
-    For today the item's own status and bin answer. For a past date the ledger
-    does: an item was in stock if its latest movement up to that moment put it
-    in stock, and it sat in that movement's bin. Condition and ownership are
-    today's (the ledger does not record their changes). No join to products
-    here: per-product facts (cost, shelf life) are applied after grouping or
-    through small CASE expressions, so a million rows are read once, plainly.
+    For today the item's own status, bin, warehouse, condition and ownership
+    answer. For a past date the ledger does, through :mod:`portal.items.as_of`:
+    an item was in stock if its latest movement up to that moment put it in
+    stock, and it sat in that movement's bin; in transit likewise, from the
+    warehouse it had then (no bin); the condition and ownership filters compare
+    the values each unit had at that moment (a LEFT JOIN of the few units whose
+    value changed since). No join to products here: per-product facts (cost,
+    shelf life) are applied after grouping or through small CASE expressions,
+    so a million rows are read once, plainly.
     """
     end = next_day_start(filters.as_of)
     item = SerialItem
@@ -129,41 +137,50 @@ def in_stock_units(session: Session, filters: AgingFilters, *, product_ids: list
         item.expires_at,
         item.unit_cost,
     ]
-    # a few products' units or a few old units: the (product, status, received_at) index finds them;
-    # all units: a plain scan
-    narrow = product_ids is not None or received_before is not None
+    # a few products' units, a few old units or the few in transit: an index finds them; all units: a plain scan
+    narrow = product_ids is not None or received_before is not None or status != IN_STOCK
     plain = (lambda column: column) if narrow else (lambda column: _plain_scan(session, column))
+    attributes = {"condition": item.condition, "ownership": item.ownership}
     if filters.as_of >= today():
-        stmt = select(*columns, item.warehouse_id, item.bin_id).where(plain(item.status) == IN_STOCK)
+        stmt = select(*columns, item.warehouse_id, item.bin_id).where(plain(item.status) == status)
         warehouse_column = item.warehouse_id
     else:
-        latest = (
-            select(Movement.item_id, func.max(Movement.id).label("movement_id"))
-            .where(Movement.at < end)
-            .group_by(Movement.item_id)
-            .subquery()
-        )
+        moment = end - LAST_INSTANT
         last = aliased(Movement)
+        if status == IN_STOCK:
+            latest = as_of.latest_movements(moment)
+        else:  # the few items that may have been in that status (in transit): their latest movements only
+            latest = as_of.latest_movements(moment, item_ids=as_of.maybe_in(status, moment))
+        changes = as_of.changed_after("warehouse_id", moment) if status != IN_STOCK else None
         where = aliased(Bin)
+        # in stock: the warehouse of the bin it sat in; in transit (no bin): the warehouse it had then
+        warehouse_column = where.warehouse_id if changes is None else as_of.value_at(changes, item.warehouse_id)
         stmt = (
-            select(*columns, where.warehouse_id, last.to_bin_id.label("bin_id"))
+            select(*columns, warehouse_column.label("warehouse_id"), last.to_bin_id.label("bin_id"))
             .join(latest, latest.c.item_id == item.id)
             .join(last, last.id == latest.c.movement_id)
-            .join(where, where.id == last.to_bin_id)
-            .where(last.to_status == IN_STOCK)
+            .where(last.to_status == status)
         )
-        warehouse_column = where.warehouse_id
+        stmt = (stmt.join(where, where.id == last.to_bin_id) if changes is None
+                else stmt.outerjoin(changes, changes.c.item_id == item.id))
+        for name in attributes:
+            if getattr(filters, name):
+                changes = as_of.changed_after(name, moment)
+                stmt = stmt.outerjoin(changes, changes.c.item_id == item.id)
+                attributes[name] = as_of.value_at(changes, attributes[name])
     received_at = plain(item.received_at)
     # one upper bound: given two, SQLite may take the wider one for the index range and filter by the other
     stmt = stmt.where(received_at.is_not(None), received_at < min(end, received_before or end))
     if product_ids is not None:
         stmt = stmt.where(item.product_id.in_(sorted(int(i) for i in product_ids)))
-    return _where_aging_filters(stmt, filters, warehouse_column).subquery("stock")
+    return _where_aging_filters(stmt, filters, warehouse_column, **attributes).subquery("stock")
 
 
-def _where_aging_filters(stmt, filters: AgingFilters, warehouse_column):
+def _where_aging_filters(stmt, filters: AgingFilters, warehouse_column, *, condition=SerialItem.condition,
+                         ownership=SerialItem.ownership):
     """``stmt`` (which reads SerialItem) narrowed to the filters' warehouse (as
-    ``warehouse_column`` tells it), supplier, product, condition and ownership."""
+    ``warehouse_column`` tells it), supplier, product, condition and ownership
+    (as ``condition`` and ``ownership`` tell them: the item's own by default)."""
     item = SerialItem
     if filters.warehouse:
         stmt = stmt.where(warehouse_column == filters.warehouse.id)
@@ -172,9 +189,9 @@ def _where_aging_filters(stmt, filters: AgingFilters, warehouse_column):
     if filters.product:
         stmt = stmt.where(item.product_id == filters.product.id)
     if filters.condition:
-        stmt = stmt.where(item.condition == filters.condition)
+        stmt = stmt.where(condition == filters.condition)
     if filters.ownership:
-        stmt = stmt.where(item.ownership == filters.ownership)
+        stmt = stmt.where(ownership == filters.ownership)
     return stmt
 
 
@@ -228,7 +245,8 @@ def _bucket(age, buckets: list[int]):
                 else_=_const(len(buckets)))
 
 
-def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) -> pd.DataFrame:
+def aging_groups(session: Session, filters: AgingFilters, buckets: list[int], *,
+                 status: str = IN_STOCK) -> pd.DataFrame:
     """The one read of the in-stock units, one row per (product, supplier,
     warehouse) holding stock: units and value at cost per age bucket (``b0``..,
     ``v0``..), ``units``, ``value``, ``age_days`` (the ages summed),
@@ -239,7 +257,7 @@ def aging_groups(session: Session, filters: AgingFilters, buckets: list[int]) ->
     Every breakdown of the report is a sum over these rows (a few thousand),
     so pandas derives them; the database reads the million units once.
     """
-    stock = in_stock_units(session, filters)
+    stock = in_stock_units(session, filters, status=status)
     lives = _shelf_lives(session)
     sizes = _id_ranges(session, top=4 * (len(buckets) + 1)) if _dialect(session) == "sqlite" else None
     if sizes is None:
@@ -483,7 +501,10 @@ def fifo_shipments(session: Session, filters: AgingFilters) -> pd.DataFrame:
         .outerjoin(from_bin, from_bin.id == Movement.from_bin_id)
         .where(Movement.kind == MovementKind.SHIPPED.value, Movement.at >= start, Movement.at < end)
     )
-    shipped = _where_aging_filters(shipped, filters, shipped_wh).cte("shipped")
+    # each shipment's unit as it was when it shipped
+    shipped = _where_aging_filters(shipped, filters, shipped_wh, **{
+        name: as_of.value_after(name, item.id, Movement.id, getattr(item, name))
+        for name in ("condition", "ownership") if getattr(filters, name)}).cte("shipped")
 
     left_item = aliased(SerialItem)
     left_bin = aliased(Bin)

@@ -65,6 +65,14 @@ class ReturnScanForm(ScanForm):
     note = StringField("Note", validators=[Optional(), Length(max=2000)])
 
 
+class ConditionScanForm(ScanForm):
+    """The condition task: the condition chosen once on the page, and its note, sent
+    with every serial (the service checks both and refuses the scan, not the request)."""
+
+    condition = StringField("Condition", validators=[Optional(), Length(max=40)])
+    note = StringField("Note", validators=[Optional()])
+
+
 class UndoForm(CheckedForm):
     """Undo names the scan it undoes; that scan knows its session."""
 

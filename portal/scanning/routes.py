@@ -19,7 +19,7 @@ from ..extensions import db
 from ..web import add_trigger, fragment_or_redirect
 from . import barcodes, bp, queries, services
 from .exactly_once import commit_scan
-from .forms import CountForm, NewOrderForm, ReturnScanForm, ScanForm, UndoForm
+from .forms import ConditionScanForm, CountForm, NewOrderForm, ReturnScanForm, ScanForm, UndoForm
 
 blueprint_roles(bp, "operator", "receiver", "manager")
 
@@ -31,6 +31,7 @@ TASKS = {
     "ship": "Ship",
     "defect": "Flag a defect",
     "return": "Customer return",
+    "condition": "Set condition",
     "lookup": "Look up",
 }
 
@@ -43,6 +44,7 @@ PROMPTS = {
     "defect": "Choose the reason, then scan the defective serials.",
     "return": "Type the order reference if the customer has one, then scan the returned serial.",
     "lookup": "Scan a serial or a bin label.",
+    "condition": "Choose the condition (and a note), then scan the serials.",
 }
 
 
@@ -128,7 +130,8 @@ def _customer_return(form) -> services.ReturnScan | None:
 @bp.route("/<task>/scans", methods=["POST"])
 def scan(task: str):
     name = task_name(task)
-    return _commit_form(ReturnScanForm if name == "return" else ScanForm, lambda form, scan_id: services.record_scan(
+    form_class = {"return": ReturnScanForm, "condition": ConditionScanForm}.get(name, ScanForm)
+    return _commit_form(form_class, lambda form, scan_id: services.record_scan(
         db.session,
         actor=current_user,
         client_scan_id=scan_id,
@@ -141,6 +144,8 @@ def scan(task: str):
         confirm_order=bool(form.confirm_order.data),
         customer_return=_customer_return(form),
         expiry_override=(form.expiry_override.data or None) if name == "ship" else None,
+        condition=form.condition.data or None if name == "condition" else None,
+        note=form.note.data or None if name == "condition" else None,
     ))
 
 

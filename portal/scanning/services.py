@@ -35,7 +35,7 @@ from ..customer_returns import services as customer_returns
 from ..defects import queries as defect_queries
 from ..defects import services as defects
 from ..errors import DomainError, Invalid, NotFound
-from ..items import expiry, ledger
+from ..items import condition_changes, expiry, ledger
 from ..items import services as items
 from ..items.queries import item_id_by_former_serial
 from ..models import (
@@ -65,7 +65,7 @@ _ANSWER = update(SCAN_LOG).where(SCAN_LOG.c.id == bindparam("log_id"))
 S = ItemStatus
 ACCEPTED, WARNING, REFUSED = "accepted", "warning", "refused"
 #: Tasks a scan can be for (the page slugs use dashes: put-away).
-SCAN_TASKS = ("put_away", "move", "count", "ship", "defect", "lookup", "return")
+SCAN_TASKS = ("put_away", "move", "count", "ship", "defect", "lookup", "return", "condition")
 #: Tasks that need a target bin, scanned first and kept until another is scanned.
 BIN_TASKS = frozenset({"put_away", "move", "count"})
 CLIENT_SCAN_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -484,6 +484,7 @@ def record_scan(
     note: str | None = None,
     customer_return: ReturnScan | None = None,
     expiry_override: str | None = None,
+    condition: str | None = None,
 ) -> dict:
     """Record one scan and return its answer (``result``: accepted, warning or
     refused, and a ``message`` saying why and what to do). A page passes its
@@ -493,7 +494,8 @@ def record_scan(
     pages) takes the code as the order reference even if it does not look like one.
     A defect scan takes its ``defect_reason``, ``note`` and ``defect_stage`` (the
     item's stage by default); a customer return (task ``return``, the code is the
-    returned serial) takes the outcome and what it needs in ``customer_return``.
+    returned serial) takes the outcome and what it needs in ``customer_return``;
+    a condition scan the ``condition`` to set (and its ``note``).
     A ship scan of an expired unit is refused unless ``expiry_override`` is a
     manager's note (:mod:`portal.items.expiry`).
     Raises :class:`Invalid` only for a malformed request; everything an operator
@@ -514,7 +516,8 @@ def record_scan(
         return _record(session, log, scan, raw=raw, session_key=session_key,
                        warehouse_code=warehouse_code, bin_code=bin_code, order_ref=order_ref,
                        confirm_order=confirm_order,
-                       details=ScanDetails(defect_reason, defect_stage, note, customer_return, expiry_override))
+                       details=ScanDetails(defect_reason, defect_stage, note, customer_return, expiry_override,
+                                           condition))
 
 
 def _record(session, log, scan, *, raw, session_key, warehouse_code, bin_code, order_ref, details,
@@ -682,7 +685,7 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, details: ScanDetails
     scan.item = item
     if task == "return":
         return _return(scan, item, details.customer_return)
-    if task != "lookup" and _already_scanned(scan, item, same_bin=task == "move"):
+    if task not in ("lookup", "condition") and _already_scanned(scan, item, same_bin=task == "move"):
         return scan.answer(WARNING, f"{item.serial}: already scanned in this session. Nothing new recorded.",
                            recorded=False)
     handler = {
@@ -692,8 +695,9 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, details: ScanDetails
         "ship": _ship,
         "defect": _defect,
         "lookup": _lookup,
+        "condition": _condition,
     }[task]
-    if task == "defect":
+    if task in ("defect", "condition"):
         return handler(scan, item, details)
     if task == "put_away":
         return handler(scan, item, read)
@@ -886,6 +890,24 @@ def _defect(scan: _Scan, item: SerialItem, details: ScanDetails) -> dict:
     )
 
 
+def _condition(scan: _Scan, item: SerialItem, details: ScanDetails) -> dict:
+    """The condition task: the serial gets the condition the operator chose (one
+    movement, undoable); one already in it is a warning that records nothing.
+    Which statuses allow it is the ledger's rule."""
+    wanted = (details.condition or "").strip()
+    if not wanted:
+        return scan.refused("Choose the condition first, then scan the serials.")
+    try:
+        condition_changes.change(scan.session, item=item, attribute="condition", value=wanted, actor=scan.actor,
+                                 note=details.note, client_scan_id=scan.log.client_scan_id, at=scan.at)
+    except DomainError as refused:
+        if refused.code == "condition_unchanged":
+            return scan.answer(WARNING, f"{item.serial} is already {human(wanted)}. Nothing recorded.",
+                               recorded=False)
+        return scan.refused(refused.message)
+    return scan.answer(ACCEPTED, f"{item.serial} is now {human(item.condition)}.", undoable=True)
+
+
 def _sold(item: SerialItem) -> str:
     """"SN-1 was sold on 2026-05-01 (order SO-7)"."""
     sold = f" on {item.sold_at:%Y-%m-%d}" if item.sold_at else ""
@@ -914,7 +936,7 @@ class ReturnScan:
 
 @dataclass(frozen=True)
 class ScanDetails:
-    """What a defect or return scan carries besides its code."""
+    """What a defect, return or condition scan carries besides its code."""
 
     defect_reason: str | None = None
     defect_stage: str | None = None
@@ -922,6 +944,7 @@ class ScanDetails:
     customer_return: ReturnScan | None = None
     #: ship: a manager's note that ships an expired unit anyway
     expiry_override: str | None = None
+    condition: str | None = None  # the condition task: what every serial scanned becomes
 
 
 def unknown_return(serial: str) -> str:

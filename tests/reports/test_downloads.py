@@ -72,7 +72,7 @@ def test_xlsx_has_a_sheet_per_table_and_neutralised_cells(fixed_warehouse, manag
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Report", "buckets", "by_product", "by_supplier", "by_warehouse", "oldest",
-                               "expiry", "fifo"]
+                               "expiry", "fifo", "in_transit"]
     report = [[c.value for c in row] for row in book["Report"].iter_rows()]
     assert ["Units in stock", 9] in [row[:2] for row in report]
     suppliers = [[c.value for c in row] for row in book["by_supplier"].iter_rows()]

@@ -109,7 +109,7 @@ def test_openapi_documents_the_scan_endpoint(app):
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/scans"]["post"]
     assert operation["requestBody"]["content"]["application/json"]["schema"]["properties"]["action"]["enum"] == [
-        "put_away", "move", "ship", "lookup", "defect", "return"
+        "put_away", "move", "ship", "lookup", "defect", "return", "condition"
     ]
     assert "422" in operation["responses"]
 

@@ -33,6 +33,8 @@ function start(station) {
   const queueStatus = $("queue-status");
   const rowTemplate = $("pending-row-template");
   const reason = $("defect-reason");
+  const condition = $("scan-condition");  // the condition task: chosen once, sent with every serial
+  const conditionNote = $("scan-note");
   const confirmPanel = $("order-confirm");
   const { task, user } = station.dataset;
   const storage = browserStorage();
@@ -66,6 +68,12 @@ function start(station) {
   window.addEventListener("pageshow", () => { focusField(); sender.pump(); });
   window.addEventListener("focus", focusField);
   if (reason) { reason.addEventListener("change", () => field.focus()); }
+  if (condition) { condition.addEventListener("change", () => field.focus()); }
+  if (conditionNote) {  // Enter or Tab after the note: back to scanning
+    conditionNote.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === "Tab") { event.preventDefault(); field.focus(); }
+    });
+  }
   $("scan-banner").addEventListener("click", () => feedback.toggleDetails());
 
   // --- rows -----------------------------------------------------------------------
@@ -287,6 +295,7 @@ function start(station) {
     if (desk) { desk.take(code); return; }  // customer return: a warranty check, or the outcome it completes
     const entry = { id: newId(), kind: "scan", code };
     if (reason) { entry.reason = reason.value; }
+    if (condition) { entry.condition = condition.value; entry.note = conditionNote.value.trim(); }
     submitEntry(entry);
   }
 
