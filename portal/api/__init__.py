@@ -25,4 +25,5 @@ from . import (  # noqa: E402,F401
     scans,
     serials,
     supplier_returns,
+    transfers,
 )

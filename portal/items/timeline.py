@@ -46,6 +46,8 @@ HEADLINES = {
     K.CONDITION_CHANGED: "Condition changed",
     K.OWNERSHIP_CHANGED: "Ownership changed",
     K.SCRAPPED: "Scrapped",
+    K.DISPATCHED: "Dispatched on a transfer",  # the note names it: transfer #3 (WH1 → WH2)
+    K.ARRIVED: "Arrived from a transfer",
 }
 FROM_STATUS_HEADLINES = {
     (K.DEFECT, ItemStatus.SOLD): "Flagged defective (customer return)",
