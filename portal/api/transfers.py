@@ -51,8 +51,8 @@ class TransferCounts(ApiModel):
     still_missing: Annotated[int, Field(description="Dispatched and not received (after closing: marked missing)")]
 
 
-class TransferOut(ApiModel):
-    """A transfer between warehouses and each of its units' state"""
+class TransferSummary(ApiModel):
+    """A transfer between warehouses and its counts"""
 
     id: int
     from_warehouse: str
@@ -63,19 +63,44 @@ class TransferOut(ApiModel):
     dispatched_at: Stamp | None
     closed_at: Stamp | None
     counts: TransferCounts
+
+    @staticmethod
+    def fields(found: Transfer) -> dict:
+        db.session.flush()
+        return dict(id=found.id, from_warehouse=found.from_warehouse.code, to_warehouse=found.to_warehouse.code,
+                    reference=found.reference, status=found.status, created_at=found.created_at,
+                    dispatched_at=found.dispatched_at, closed_at=found.closed_at,
+                    counts=TransferCounts(**vars(queries.counts(db.session, found))))
+
+
+def _lines(found: Transfer, item_id: int | None = None) -> list[TransferLineOut]:
+    return [TransferLineOut(serial=line.serial, sku=line.sku, status=line.status, state=line.state, bin=line.bin,
+                            added_at=line.added_at, received_at=line.received_at)
+            for line in queries.lines(db.session, found, item_id=item_id)]
+
+
+class TransferOut(TransferSummary):
+    """A transfer between warehouses, its counts and each of its units' state"""
+
     items: list[TransferLineOut]
 
     @classmethod
     def of(cls, found: Transfer) -> TransferOut:
-        db.session.flush()
-        counts = queries.counts(db.session, found)
-        return cls(id=found.id, from_warehouse=found.from_warehouse.code, to_warehouse=found.to_warehouse.code,
-                   reference=found.reference, status=found.status, created_at=found.created_at,
-                   dispatched_at=found.dispatched_at, closed_at=found.closed_at,
-                   counts=TransferCounts(**vars(counts)),
-                   items=[TransferLineOut(serial=line.serial, sku=line.sku, status=line.status, state=line.state,
-                                          bin=line.bin, added_at=line.added_at, received_at=line.received_at)
-                          for line in queries.lines(db.session, found)])
+        return cls(**TransferSummary.fields(found), items=_lines(found))
+
+
+class TransferScanOut(ApiModel):
+    """One unit put on a transfer or received: its line, and the transfer with its counts (not every line:
+    a scan's answer stays small however long the transfer; GET the transfer for every line)"""
+
+    item: TransferLineOut
+    transfer: TransferSummary
+
+    @classmethod
+    def of(cls, line) -> TransferScanOut:
+        found = services.get_transfer(db.session, line.transfer_id)
+        return cls(item=_lines(found, item_id=line.item_id)[0],
+                   transfer=TransferSummary(**TransferSummary.fields(found)))
 
 
 @bp.post("/transfers")
@@ -98,15 +123,15 @@ def transfer_show(transfer_id: int):
 
 
 @bp.post("/transfers/<int:transfer_id>/items")
-@operation(tag=TAG, roles=ROLES, body=TransferItemNew, answers={200: TransferOut},
+@operation(tag=TAG, roles=ROLES, body=TransferItemNew, answers={200: TransferScanOut},
            errors={404: "No such transfer or serial",
                    409: "Refused: wrong_warehouse (the unit is in another warehouse than the source), "
                         "status_not_allowed (not in stock), on_another_transfer (details.transfer names it), "
                         "transfer_dispatched / transfer_closed / transfer_cancelled (no longer open)"},
            summary="Put an in-stock unit of the source warehouse on an open transfer (again: no change)")
 def transfer_add(transfer_id: int, body: TransferItemNew):
-    services.add_item(db.session, transfer_id=transfer_id, serial=body.serial, actor=current_api_user())
-    return answer(TransferOut.of(services.get_transfer(db.session, transfer_id)))
+    line = services.add_item(db.session, transfer_id=transfer_id, serial=body.serial, actor=current_api_user())
+    return answer(TransferScanOut.of(line))
 
 
 @bp.delete("/transfers/<int:transfer_id>/items/<path:serial>")
@@ -130,7 +155,7 @@ def transfer_dispatch(transfer_id: int):
 
 
 @bp.post("/transfers/<int:transfer_id>/receive")
-@operation(tag=TAG, roles=ROLES, body=TransferReceipt, answers={200: TransferOut},
+@operation(tag=TAG, roles=ROLES, body=TransferReceipt, answers={200: TransferScanOut},
            errors={404: "No such transfer, serial or bin (unknown_bin)",
                    409: "Refused: wrong_warehouse (a bin of another warehouse than the destination), "
                         "not_on_transfer (the serial is not on it), status_not_allowed (not in transit), "
@@ -138,9 +163,9 @@ def transfer_dispatch(transfer_id: int):
                    422: "The bin is not a bin code or label (invalid_bin)"},
            summary="A dispatched unit scanned into a bin of the destination: in stock there (again: no change)")
 def transfer_receive(transfer_id: int, body: TransferReceipt):
-    services.receive(db.session, transfer_id=transfer_id, serial=body.serial, bin=body.bin,
-                     actor=current_api_user(), bin_prefix=current_app.config["BIN_LABEL_PREFIX"])
-    return answer(TransferOut.of(services.get_transfer(db.session, transfer_id)))
+    line = services.receive(db.session, transfer_id=transfer_id, serial=body.serial, bin=body.bin,
+                            actor=current_api_user(), bin_prefix=current_app.config["BIN_LABEL_PREFIX"])
+    return answer(TransferScanOut.of(line))
 
 
 @bp.post("/transfers/<int:transfer_id>/close")

@@ -78,8 +78,9 @@ class Line:
     received_at: datetime | None
 
 
-def lines(session: Session, found: Transfer, *, limit: int | None = None) -> list[Line]:
-    """The serials on a transfer (those taken off left out) in the order they were added."""
+def lines(session: Session, found: Transfer, *, limit: int | None = None, item_id: int | None = None) -> list[Line]:
+    """The serials on a transfer (those taken off left out) in the order they were added; or only
+    ``item_id``'s line (a scan's answer)."""
     received_bin, bin_warehouse = aliased(Bin), aliased(Warehouse)
     statement = (
         select(SerialItem.serial, Product.sku, Product.name, SerialItem.status, TransferItem.holding_item_id,
@@ -93,6 +94,8 @@ def lines(session: Session, found: Transfer, *, limit: int | None = None) -> lis
     )
     if limit is not None:
         statement = statement.limit(limit)
+    if item_id is not None:
+        statement = statement.where(TransferItem.item_id == item_id)
     return [Line(serial, sku, name, status, _state(found.status, received, holding is not None),
                  bin_name(wh, code) if code else None, added, received)
             for serial, sku, name, status, holding, wh, code, added, received in session.execute(statement)]

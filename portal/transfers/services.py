@@ -91,8 +91,8 @@ def add_item(session: Session, *, transfer_id: int, serial: str, actor: User | N
         raise Conflict(f"{item.serial} is {ledger.human(item.status)}: only a unit in stock goes on a transfer.",
                        code="status_not_allowed")
     if item.warehouse_id != found.from_warehouse_id:
-        raise Conflict(f"{item.serial} is in {item.warehouse.code}, not {found.from_warehouse.code}: a transfer takes units of "
-                       "its source warehouse.", code="wrong_warehouse")
+        raise Conflict(f"{item.serial} is in {item.warehouse.code}, not {found.from_warehouse.code}: a transfer "
+                       "takes units of its source warehouse.", code="wrong_warehouse")
     taken = _on_another(session, item, found.id)
     if taken is not None:
         raise taken

@@ -45,7 +45,10 @@ def test_the_whole_flow_through_the_api(app, api_as, stock):
     for serial in ("T-1", "t-2", "T-2"):
         added = operator.post(f"{url}/items", json={"serial": serial})
         assert added.status_code == 200, added.json
-    assert [(i["serial"], i["state"]) for i in added.json["items"]] == [("T-1", "on_transfer"), ("T-2", "on_transfer")]
+        assert added.json["item"]["state"] == "on_transfer" and added.json["transfer"]["status"] == "open"
+    assert added.json["item"]["serial"] == "T-2" and added.json["transfer"]["counts"]["on_it"] == 2
+    assert [(i["serial"], i["state"]) for i in operator.get(url).json["items"]] == [
+        ("T-1", "on_transfer"), ("T-2", "on_transfer")]
     refused = operator.post(f"{url}/items", json={"serial": "B-9"})
     assert (refused.status_code, refused.json["error"]["code"]) == (409, "wrong_warehouse")
     dispatched = operator.post(f"{url}/dispatch")
@@ -58,9 +61,9 @@ def test_the_whole_flow_through_the_api(app, api_as, stock):
     assert (stranger.status_code, stranger.json["error"]["code"]) == (409, "not_on_transfer")
     received = operator.post(f"{url}/receive", json={"serial": "T-1", "bin": "BIN:WH-B/B-01"})
     assert received.status_code == 200, received.json
-    assert received.json["items"][0] == {**received.json["items"][0], "state": "received", "bin": "WH-B/B-01",
-                                         "status": "in_stock"}
-    assert received.json["counts"] == {"on_it": 2, "received": 1, "still_missing": 1}
+    assert received.json["item"] == {**received.json["item"], "serial": "T-1", "state": "received",
+                                     "bin": "WH-B/B-01", "status": "in_stock"}
+    assert received.json["transfer"]["counts"] == {"on_it": 2, "received": 1, "still_missing": 1}
     closed = operator.post(f"{url}/close")
     assert closed.status_code == 200 and closed.json["status"] == "closed"
     assert [(i["serial"], i["state"], i["status"]) for i in closed.json["items"]] == [
