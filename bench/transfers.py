@@ -8,8 +8,7 @@ and PostgreSQL.
 
 - ``POST /api/v1/transfers/<id>/items``: in-stock serials of BWH0 put on a
   fresh transfer one after another (the answer: the unit's line and the
-  transfer's counts). p50 and p95; target p50 under 10 ms (SQLite), 20 ms
-  (PostgreSQL), as a floor scan.
+  transfer's counts). p50 and p95, for information (the issue sets no target).
 - ``POST /api/v1/transfers/<id>/dispatch`` of a transfer holding 10,000
   serials (its lines written straight into the table beforehand: adding them
   through the API is what the previous figure times), answer included (every
@@ -17,9 +16,9 @@ and PostgreSQL.
   (10,000 dispatched movements, every unit in transit, still in BWH0), and a
   second dispatch (a double click) writes nothing.
 - ``POST /api/v1/transfers/<id>/receive`` of 100 of those units into a bin of
-  BWH1 (the answer: the unit's line and the counts), same targets as adding;
-  then ``POST /close`` (the rest marked missing, in bulk). Target for close:
-  under 2 s, like dispatch.
+  BWH1 (the answer: the unit's line and the counts), for information; then
+  ``POST /close`` (the rest marked missing, in bulk). Target for close: under
+  2 s, like dispatch.
 
 Next to each figure is the 1-minute load average when it was taken (the
 machine is shared). The dataset comes from bench/dataset.py's cache when an
@@ -43,7 +42,6 @@ ADDS = int(os.environ.get("BENCH_TRANSFER_ADDS", "300"))
 DISPATCHED = int(os.environ.get("BENCH_TRANSFER_ITEMS", "10000"))
 RECEIVES = int(os.environ.get("BENCH_TRANSFER_RECEIVES", "100"))
 SOURCE, DESTINATION = "BWH0", "BWH1"
-ADD_MS = {"sqlite": 10, "postgresql": 20}
 DISPATCH_S = 2.0
 
 
@@ -87,6 +85,11 @@ def ledger_after(url: str, transfer_id: int, kind: str) -> tuple[int, dict]:
     return moved, where
 
 
+def information(kind: str, what: str, times: list[float], extra: str) -> None:
+    print(f"{kind:10} {what:48} n={len(times):<4} p50 {percentile(times, 50):8.1f} ms  p95 "
+          f"{percentile(times, 95):8.1f} ms  (no target)  load {load():.2f}  {extra}", flush=True)
+
+
 def run(kind: str) -> list[Row]:
     rows: list[Row] = []
 
@@ -112,9 +115,8 @@ def run(kind: str) -> list[Row]:
                 assert status == 200, answer
                 added.append(ms)
             assert answer["transfer"]["counts"]["on_it"] == ADDS
-            show(Row(kind, "POST /transfers/<id>/items", len(added), percentile(added, 50), percentile(added, 95),
-                     ADD_MS[kind], "ms", ("p50   ", "p95  "),
-                     f"transfer from 0 to {ADDS} units; last 50 p50 {percentile(added[-50:], 50):.1f} ms"))
+            information(kind, "POST /transfers/<id>/items", added,
+                        f"transfer from 0 to {ADDS} units; last 50 p50 {percentile(added[-50:], 50):.1f} ms")
 
             _, status, big = api.post("/api/v1/transfers", new)
             assert status == 201, big
@@ -137,9 +139,8 @@ def run(kind: str) -> list[Row]:
                                               {"serial": serial, "bin": bin_code})
                 assert status == 200, answer
                 received.append(ms)
-            show(Row(kind, "POST /transfers/<id>/receive", len(received), percentile(received, 50),
-                     percentile(received, 95), ADD_MS[kind], "ms", ("p50   ", "p95  "),
-                     f"into {DESTINATION}/{bin_code}, a transfer of {DISPATCHED:,}"))
+            information(kind, "POST /transfers/<id>/receive", received,
+                        f"into {DESTINATION}/{bin_code}, a transfer of {DISPATCHED:,}")
             ms, status, closed = api.post(f"/api/v1/transfers/{big['id']}/close")
             assert status == 200 and closed["status"] == "closed", closed
             missing, where = ledger_after(url, big["id"], "marked_missing")

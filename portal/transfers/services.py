@@ -235,8 +235,14 @@ def close(session: Session, *, transfer_id: int, actor: User | None) -> Transfer
         return found
     at = utcnow()
     if found.status == T.DISPATCHED:
-        still_out = queries.items_on(found.id) & (SerialItem.status == ItemStatus.IN_TRANSIT)
-        ledger.bulk_transition(session, where=still_out,
+        # a unit whose dispatch was undone meanwhile is no longer this transfer's to lose
+        strays = (select(TransferItem.id).join(SerialItem, SerialItem.id == TransferItem.item_id)
+                  .where(queries.unfinished_on(found.id), SerialItem.status != ItemStatus.IN_TRANSIT))
+        session.execute(update(TransferItem).where(TransferItem.id.in_(strays)).values(holding_item_id=None)
+                        .execution_options(synchronize_session=False))
+        # no condition on the items' status here: PostgreSQL's statistics of a just-dispatched
+        # transfer call in_transit rare, and its plan for such a condition took 2.7 s for 10,000 units
+        ledger.bulk_transition(session, where=queries.items_on(found.id),
                                to_status=ItemStatus.MISSING, kind=MovementKind.MARKED_MISSING, actor=actor,
                                note=f"missing: {words(found)} closed without it", at=at)
     session.execute(update(TransferItem).where(TransferItem.transfer_id == found.id)

@@ -186,3 +186,17 @@ def test_dispatch_refuses_the_lot_when_a_unit_left_stock_meanwhile(session, sett
         services.dispatch(session, transfer_id=found.id, actor=None)
     assert refused.value.code == "status_not_allowed" and "T-2" in refused.value.message
     assert session.get(SerialItem, items[0].id).status == ItemStatus.IN_STOCK
+
+
+def test_a_unit_whose_dispatch_was_undone_is_not_marked_missing_on_close(session, setting):
+    from portal.items import ledger
+
+    _, _, items = setting
+    found = _open(session)
+    for serial in ("T-1", "T-2"):
+        services.add_item(session, transfer_id=found.id, serial=serial, actor=None)
+    services.dispatch(session, transfer_id=found.id, actor=None)
+    ledger.reverse_last_movement(session, session.get(SerialItem, items[0].id), actor=None)
+    services.close(session, transfer_id=found.id, actor=None)
+    assert session.get(SerialItem, items[0].id).status == ItemStatus.IN_STOCK
+    assert session.get(SerialItem, items[1].id).status == ItemStatus.MISSING
