@@ -227,6 +227,11 @@ def main() -> None:
     rows: list[Row] = []
     for kind in DBS:
         rows += run(kind)
+    summarise(rows)
+
+
+def summarise(rows: list[Row]) -> None:
+    """Every row again, and how many targets were met (which were missed)."""
     print("\nSummary")
     print("\n".join(str(row) for row in rows))
     missed = [row for row in rows if not row.met]

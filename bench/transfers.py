@@ -32,7 +32,7 @@ import os
 from sqlalchemy import bindparam, create_engine, text
 
 from bench import dataset
-from bench.after_putaway import Row, load
+from bench.after_putaway import Row, load, summarise
 from bench.scanning import Client, percentile
 
 SERIALS = int(os.environ.get("BENCH_SERIALS", "1000000"))
@@ -45,7 +45,8 @@ SOURCE, DESTINATION = "BWH0", "BWH1"
 DISPATCH_S = 2.0
 
 
-def in_stock_serials(url: str, n: int) -> list[str]:
+def in_stock_serials(url: str, n: int) -> tuple[list[str], str]:
+    """The first ``n`` in-stock serials of the source, and a storage bin of the destination."""
     engine = create_engine(url)
     with engine.connect() as conn:
         serials = list(conn.execute(text(
@@ -156,8 +157,4 @@ def main() -> None:
     rows: list[Row] = []
     for kind in DBS:
         rows += run(kind)
-    print("\nSummary")
-    for row in rows:
-        print(row)
-    missed = [row for row in rows if not row.met]
-    print("every target met" if not missed else f"{len(missed)} target(s) missed", flush=True)
+    summarise(rows)
