@@ -32,7 +32,7 @@ import os
 from sqlalchemy import bindparam, create_engine, text
 
 from bench import dataset
-from bench.after_putaway import Row, load, summarise
+from bench.after_putaway import Row, load, print_summary
 from bench.scanning import Client, percentile
 
 SERIALS = int(os.environ.get("BENCH_SERIALS", "1000000"))
@@ -154,7 +154,4 @@ def run(kind: str) -> list[Row]:
 def main() -> None:
     print(f"Transfers benchmark: {SERIALS:,} serials, a transfer of {DISPATCHED:,}, gunicorn 2 workers, "
           f"{os.cpu_count()} CPUs, load {load():.2f}", flush=True)
-    rows: list[Row] = []
-    for kind in DBS:
-        rows += run(kind)
-    summarise(rows)
+    print_summary([row for kind in DBS for row in run(kind)])

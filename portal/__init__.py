@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from .defects import bp as defects_bp
     from .home import bp as home_bp
     from .items import bp as items_bp
+    from .recalls import bp as recalls_bp
     from .receiving import bp as receiving_bp
     from .reports import bp as reports_bp
     from .scanning import bp as scanning_bp
@@ -156,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(defects_bp, url_prefix="/defects")
     app.register_blueprint(supplier_returns_bp, url_prefix="/supplier-returns")
+    app.register_blueprint(recalls_bp, url_prefix="/recalls")
     app.register_blueprint(transfers_bp, url_prefix="/transfers")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -125,8 +125,10 @@ def _empty_all_tables(app) -> None:
                     conn.execute(text(statement))
             # the defect reasons migration 0009 seeds, as a fresh database has them
             from portal.defects.models import DEFAULT_REASONS, DefectReasonEntry
+            from portal.recalls.models import RECALL_REASON  # seeded by migration 0016
             conn.execute(DefectReasonEntry.__table__.insert(),
-                         [{"code": code, "name": name, "active": True} for code, name in DEFAULT_REASONS])
+                         [{"code": code, "name": name, "active": True}
+                          for code, name in (*DEFAULT_REASONS, RECALL_REASON)])
         db.engine.dispose()
 
 

@@ -15,11 +15,13 @@ URL_PREFIX = "/api/v1"
 bp = Blueprint("api", __name__)
 
 from . import (  # noqa: E402,F401
+    as_of,
     auth,
     catalog,
     customer_returns,
     defects,
     openapi,
+    recalls,
     receipts,
     reports,
     scans,

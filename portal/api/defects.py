@@ -12,12 +12,11 @@ from pydantic import Field, RootModel, StrictStr
 from ..defects import queries, services
 from ..errors import NotFound
 from ..extensions import db
-from ..items import queries as item_queries
-from ..models import DefectReport, Movement, SerialItem, utcnow
+from ..models import DefectReport, utcnow
 from . import bp
 from .auth import current_api_user
 from .schema import ApiModel, Query, Request, Stamp, answer, operation
-from .serials import ItemOut
+from .serials import ItemOut, item_out
 
 #: The most quarantined items one page of the API answers.
 MAX_LIMIT = 1000
@@ -106,12 +105,6 @@ class RepairNew(Request):
 
 class ScrapNew(Request):
     note: Annotated[StrictStr, Field(description="Why it is scrapped (required), stored as typed")]
-
-
-def item_out(item: SerialItem) -> ItemOut:
-    db.session.flush()
-    oldest_first = item_queries.timeline(item.id).order_by(None).order_by(Movement.id)
-    return ItemOut.of(item, db.session.scalars(oldest_first).all())
 
 
 @bp.get("/defect-reasons")

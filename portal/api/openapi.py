@@ -134,8 +134,9 @@ def build_document(app=None) -> dict:
             content = _content(model, refs) if model is not None else {}
             if status == 200 and op.downloads:
                 content.update({kind: {"schema": schema} for kind, schema in op.downloads.items()})
-            responses[str(status)] = {"description": model.__doc__.strip().splitlines()[0]
-                                      if model is not None and model.__doc__ else "OK", "content": content}
+            first = model[0] if isinstance(model, tuple) else model  # several answers: the first one's words
+            responses[str(status)] = {"description": first.__doc__.strip().splitlines()[0]
+                                      if first is not None and first.__doc__ else "OK", "content": content}
         errors = op.error_statuses(has_path_params=bool(path_parameters), is_write=method != "get")
         for status, declared in errors.items():
             responses[str(status)] = _error_response(status, declared, refs)

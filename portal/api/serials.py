@@ -1,21 +1,25 @@
-"""API endpoint: one serial item with its history (the movement ledger)."""
+"""API endpoints: one serial item with its history (the movement ledger), as it was at a moment, its
+warranty, and a serial corrected."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictStr
 
 from ..defects.services import item_by_serial
 from ..errors import NotFound
 from ..extensions import db
 from ..items import queries
+from ..items.services import CORRECTION_ROLES, correct_serial
 from ..models import Condition, ItemStatus, Movement, Ownership, SerialItem, utcnow
 from ..serials import normalise
 from ..supplier_returns.replacements import links
 from ..warranty import warranty_state
 from . import bp
-from .schema import ApiModel, Day, Money, Stamp, answer, operation
+from .as_of import AtQuery, ItemAtOut, item_at_out
+from .auth import current_api_user
+from .schema import ApiModel, Day, Money, Request, Stamp, answer, operation
 
 
 class MovementOut(ApiModel):
@@ -76,6 +80,8 @@ class ItemOut(ApiModel):
     replaces: Annotated[str | None, Field(description="The serial of the item returned to the supplier that "
                                                       "this unit replaces")]
     movements: Annotated[list[MovementOut], Field(description="Oldest first")]
+    former_serials: Annotated[list[str], Field(description="The serials it had before corrections, oldest first "
+                                                           "([] when never corrected); a look-up by one finds it")]
 
     @classmethod
     def of(cls, item: SerialItem, movements: list[Movement]) -> ItemOut:
@@ -90,19 +96,51 @@ class ItemOut(ApiModel):
             expires_at=item.expires_at, sold_at=item.sold_at, order_ref=item.order_ref,
             warranty_ends_on=item.warranty_ends_on, replaced_by=linked.replaced_by, replaces=linked.replaces,
             movements=[MovementOut.of(m) for m in movements],
+            former_serials=queries.former_serials(db.session, item),
         )
 
 
+def item_out(item: SerialItem) -> ItemOut:
+    """The item as GET /serials/<serial> answers it, its movements oldest first."""
+    db.session.flush()
+    oldest_first = queries.timeline(item.id).order_by(None).order_by(Movement.id)
+    return ItemOut.of(item, db.session.scalars(oldest_first).all())
+
+
 @bp.get("/serials/<path:serial>")
-@operation(tag="items", summary="One serial item with its movement history",
-           description="The serial is matched trimmed and case-insensitively.", answers={200: ItemOut})
-def serial_detail(serial: str):
+@operation(tag="items", summary="One serial item with its movement history, or as it was at a moment",
+           description="The serial is matched trimmed and case-insensitively; a serial corrected away still "
+                       "finds its item (a live serial first). With ?at=<ISO time> the answer is the item as "
+                       "it was then, rebuilt from the ledger (ItemAtOut); before the item existed 404 "
+                       "not_yet_existing.", query=AtQuery, answers={200: (ItemOut, ItemAtOut)},
+           errors={404: "No item has this serial (not_found), or it did not exist yet at 'at' (not_yet_existing)"})
+def serial_detail(serial: str, query: AtQuery):
     """Found as the look-up box finds it: trimmed, any case."""
     item = queries.item_by_serial(db.session, serial)
     if item is None:
         raise NotFound(f"No item has the serial {normalise(serial)[:100]}.")
-    oldest_first = queries.timeline(item.id).order_by(None).order_by(Movement.id)
-    return answer(ItemOut.of(item, db.session.scalars(oldest_first).all()))
+    if query.at is not None:
+        return answer(item_at_out(item, query.at))
+    return answer(item_out(item))
+
+
+class CorrectionNew(Request):
+    serial: Annotated[StrictStr, Field(description="The serial as it should have been typed (receiving's rules: "
+                                                   "no blanks or control characters inside, at most 64)")]
+    note: Annotated[StrictStr | None, Field(description="Why, stored as typed (at most 2000 characters)")] = None
+
+
+@bp.post("/serials/<path:serial>/correction")
+@operation(tag="items", summary="Correct a serial typed wrong: the item keeps its history, the old serial stays "
+                                "findable", roles=CORRECTION_ROLES, body=CorrectionNew, answers={200: ItemOut},
+           errors={409: "The new serial is another item's now (serial_taken) or was before a correction "
+                        "(serial_formerly_taken), or it is the item's serial already (serial_unchanged)",
+                   422: "The new serial breaks receiving's rules (bad_characters, too_long, blank_serial, "
+                        "placeholder, ...) or the note is too long"})
+def serial_correction(serial: str, body: CorrectionNew):
+    item = item_by_serial(db.session, serial, lock=True)
+    correct_serial(db.session, item, serial=body.serial, note=body.note, actor=current_api_user())
+    return answer(item_out(item))
 
 
 class WarrantyOut(ApiModel):

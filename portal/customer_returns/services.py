@@ -17,6 +17,7 @@ from ..defects import services as defects
 from ..errors import Conflict, Invalid, NotFound
 from ..items import ledger
 from ..models import Condition, DefectStage, ItemStatus, MovementKind, SerialItem, User, utcnow
+from ..recalls import services as recalls
 from ..warranty import WarrantyState, warranty_state
 from .models import OUTCOMES, CustomerReturnEntry
 
@@ -98,6 +99,8 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
         if replacement.status != ItemStatus.IN_STOCK or replacement.product_id != item.product_id:
             raise Conflict(f"{replacement.serial} is {ledger.human(replacement.status)}: the replacement is a unit "
                            f"of {item.product.sku} in stock.", code="replacement_not_allowed")
+        if recalled := recalls.shipping_refusal(session, replacement):
+            raise Conflict(recalled, code="recalled")
     there = _warehouse(session, item, warehouse)
     if there is None:
         raise Invalid("Say which warehouse takes the item back.", code="field_required")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Invalid, NotFound
 from ..items import ledger
+from ..items.queries import item_id_by_former_serial
 from ..items.services import report_defect
 from ..models import (
     Bin,
@@ -104,9 +105,14 @@ def active_reason(session: Session, code: str | None) -> DefectReasonEntry:
 
 
 def item_by_serial(session: Session, serial: str, *, lock: bool = False) -> SerialItem:
-    key = lookup_key(serial)
-    statement = select(SerialItem).where(SerialItem.serial_key == (key or ""))
+    """The item with this serial now or, when none has it, before a correction."""
+    key = lookup_key(serial) or ""
+    statement = select(SerialItem).where(SerialItem.serial_key == key)
     item = session.scalars(statement.with_for_update() if lock else statement).first()
+    former = item_id_by_former_serial(session, key) if item is None and key else None
+    if former is not None:
+        statement = select(SerialItem).where(SerialItem.id == former)
+        item = session.scalars(statement.with_for_update() if lock else statement).first()
     if item is None:
         raise NotFound(f"No item has the serial {normalise(serial)[:100]}.")
     return item

@@ -1,7 +1,7 @@
-"""The serial item: look-up, item page, movement timeline."""
+"""The serial item: look-up, item page, movement timeline, serial corrections, as it was on a date."""
 
 from flask import Blueprint
 
 bp = Blueprint("items", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import models, routes  # noqa: E402,F401

@@ -4,8 +4,8 @@ condition or ownership, and the only code that writes movements.
 Every change appends one movement in the caller's transaction (the database
 refuses UPDATE and DELETE on movements, migration 0006_ledger). For one item:
 :func:`transition` (status, bin, warehouse, and condition or ownership with
-it), :func:`change_condition`, :func:`change_ownership`,
-:func:`reverse_last_movement` (undo) and :func:`list_item`. In bulk, set-based
+it), :func:`change_condition`, :func:`change_ownership`, :func:`correct_serial`
+(the serial typed wrong put right), :func:`reverse_last_movement` (undo) and :func:`list_item`. In bulk, set-based
 with SQLAlchemy Core, a fixed number of statements whatever the number of
 items: :func:`list_items` (a supplier list's "listed" movements as one
 INSERT ... SELECT) and :func:`bulk_transition`. :func:`record_history` writes
@@ -77,8 +77,9 @@ QUARANTINE_OUTCOMES = frozenset({MovementKind.RESTOCKED, MovementKind.RETURNED, 
 #: Statuses in which an item physically sits in a bin.
 IN_A_BIN = frozenset({S.IN_STOCK, S.DEFECTIVE})
 
-#: Movements that cannot be undone: the listing starts the story, and an undo is not undone.
-NOT_REVERSIBLE = frozenset({MovementKind.LISTED, MovementKind.REVERSED})
+#: Movements that cannot be undone: the listing starts the story, an undo is not undone, and a serial
+#: correction is put right by another correction (an undo restores status and bin, not the serial).
+NOT_REVERSIBLE = frozenset({MovementKind.LISTED, MovementKind.REVERSED, MovementKind.SERIAL_CORRECTED})
 
 #: Rows per statement when writing history (SQLite binds at most 32,766 values).
 HISTORY_CHUNK = 2_000
@@ -253,6 +254,18 @@ def change_ownership(session: Session, item: SerialItem, *, ownership: str, acto
                      at: datetime | None = None) -> Movement:
     """Owned or on consignment (a consignment unit bought out): one movement, from and to."""
     return _change_in_place(session, item, "ownership", ownership, actor, note, client_scan_id, at)
+
+
+def correct_serial(session: Session, item: SerialItem, *, serial: str, key: str, actor: User | None,
+                   note: str | None = None, at: datetime | None = None) -> Movement:
+    """A serial typed wrong put right: ``serial``/``serial_key`` take the new value
+    (checked by the caller, :func:`portal.items.services.correct_serial`) and one
+    movement names "old → new" (status and bin unchanged)."""
+    words = f"{item.serial} → {serial}" + (f": {note}" if note else "")
+    item.serial, item.serial_key = serial, key
+    return _append(session, item, kind=MovementKind.SERIAL_CORRECTED, to_status=item.status, to_bin=None,
+                   keep_bin=True, to_warehouse_id=None, to_condition=None, to_ownership=None, actor=actor,
+                   note=words, client_scan_id=None, at=at)
 
 
 def latest_movement(session: Session, item_id: int) -> Movement | None:

@@ -10,15 +10,52 @@ from sqlalchemy.orm import Session, joinedload
 from ..like import contains
 from ..models import Bin, DefectReport, Movement, MovementKind, Product, SerialItem, Supplier, Warehouse
 from ..serials import lookup_key, serial_key
+from .models import SerialCorrection
+
+
+def item_id_by_former_serial(session: Session, key: str) -> int | None:
+    """The item whose serial was ``key`` (a serial key) before a correction; the
+    latest correction wins. Look-ups call this only when no item has ``key`` as
+    its live serial: a value corrected away never shadows a real item's serial."""
+    return session.scalar(select(SerialCorrection.item_id).where(SerialCorrection.old_key == key)
+                          .order_by(SerialCorrection.id.desc()).limit(1))
+
+
+def corrections(session: Session, item_id: int) -> list[SerialCorrection]:
+    """The item's serial corrections, oldest first, with who made them."""
+    return session.scalars(select(SerialCorrection).where(SerialCorrection.item_id == item_id)
+                           .options(joinedload(SerialCorrection.corrected_by))
+                           .order_by(SerialCorrection.id)).all()
+
+
+def former_serials(session: Session, item: SerialItem) -> list[str]:
+    """The values the item's serial was before its corrections, oldest first (its current one left out):
+    one statement."""
+    seen: list[str] = []
+    for old in session.scalars(select(SerialCorrection.old_serial).where(SerialCorrection.item_id == item.id)
+                               .order_by(SerialCorrection.id)):
+        if old != item.serial and old not in seen:
+            seen.append(old)
+    return seen
 
 
 def item_by_serial(session: Session, raw: str) -> SerialItem | None:
+    """The item with this serial, or, when no item has it now, the item it was
+    corrected away from (:func:`item_id_by_former_serial`)."""
     key = lookup_key(raw)
     if key is None:
         return None
+    found = _item_with_facts(session, SerialItem.serial_key == key)
+    if found is None:
+        former = item_id_by_former_serial(session, key)
+        found = _item_with_facts(session, SerialItem.id == former) if former is not None else None
+    return found
+
+
+def _item_with_facts(session: Session, condition) -> SerialItem | None:
     return session.scalars(
         select(SerialItem)
-        .where(SerialItem.serial_key == key)
+        .where(condition)
         .options(
             joinedload(SerialItem.product),
             joinedload(SerialItem.supplier),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..customer_returns.models import CustomerReturnEntry
 from ..models import BinKind, DefectReport, ItemStatus, Movement, MovementKind, SerialItem, User
+from ..recalls.timeline import recall_entries
 from ..supplier_returns.models import (
     ItemReplacement,
     ReturnStatus,
@@ -46,6 +47,7 @@ HEADLINES = {
     K.CONDITION_CHANGED: "Condition changed",
     K.OWNERSHIP_CHANGED: "Ownership changed",
     K.SCRAPPED: "Scrapped",
+    K.SERIAL_CORRECTED: "Serial corrected",  # its note names "old → new" and why
     K.DISPATCHED: "Dispatched on a transfer",  # the note names it: transfer #3 (WH1 → WH2)
     K.ARRIVED: "Arrived from a transfer",
 }
@@ -204,11 +206,12 @@ def _customer_return_entries(session: Session, item_id: int) -> list[Entry]:
 
 
 def item_timeline(session: Session, item_id: int, movements: list[Movement] | None = None) -> list[Entry]:
-    """Every entry of the item's story, newest first (six queries whatever its
+    """Every entry of the item's story, newest first (seven queries whatever its
     length); ``movements``: the item's, already read with :func:`queries.timeline`."""
     if movements is None:
         movements = session.scalars(queries.timeline(item_id)).all()
     reports = session.scalars(select(DefectReport).where(DefectReport.item_id == item_id)).all()
     entries = (_movement_entries(movements, reports) + _supplier_return_entries(session, item_id)
-               + _replacement_entries(session, item_id) + _customer_return_entries(session, item_id))
+               + _replacement_entries(session, item_id) + _customer_return_entries(session, item_id)
+               + recall_entries(session, item_id, Entry))
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -14,7 +14,7 @@ from a page: 8 plus the login's user look-up), whatever the database size:
 4. SELECT the item by ``serial_key`` with its product, bin and receipt,
    locking its row (``FOR UPDATE OF serial_items`` on PostgreSQL).
 5. SELECT "already scanned in this session?" (pages only).
-6. (ship) SELECT an older unit of the SKU still in stock.
+6. (ship) SELECT an open recall holding the item, then an older unit of the SKU still in stock.
 7. UPDATE the scan log row with the answer; at commit the ORM's one flush
    UPDATEs the item and INSERTs its movement (``transition()``).
 """
@@ -37,6 +37,7 @@ from ..defects import services as defects
 from ..errors import DomainError, Invalid, NotFound
 from ..items import ledger
 from ..items import services as items
+from ..items.queries import item_id_by_former_serial
 from ..models import (
     Bin,
     DefectReason,
@@ -51,6 +52,7 @@ from ..models import (
     Warehouse,
     utcnow,
 )
+from ..recalls import services as recalls
 from ..serials import serial_key
 from ..warranty import WarrantyState, add_months
 from . import barcodes
@@ -357,6 +359,7 @@ class _Scan:
         self.facts: ItemFacts | None = None
         self.extra: dict = {}
         self.time: ScanTime | None = None
+        self.corrected_from: str | None = None  # the serial scanned, corrected since to the item's
 
     @property
     def at(self) -> datetime:
@@ -373,6 +376,8 @@ class _Scan:
         log = self.log
         if recorded is None:
             recorded = result != REFUSED
+        if self.corrected_from is not None and self.item is not None:
+            message = f"{self.corrected_from} was corrected to {self.item.serial}. {message}"
         if self.item is not None:
             log.item_id = self.item.id
         if self.target is not None:
@@ -648,6 +653,11 @@ def _serial_scanned(scan: _Scan, read: barcodes.SerialCode, details: ScanDetails
         return scan.refused("Scan or type the order reference first.")
     key = serial_key(read.serial)
     item, scan.facts = _locked_item(scan.session, key=key)
+    if item is None:  # a serial corrected away still finds its item (never a live serial of another)
+        former = item_id_by_former_serial(scan.session, key)
+        if former is not None:
+            item, scan.facts = _locked_item(scan.session, item_id=former)
+            scan.corrected_from = read.serial
     if item is None:
         if task == "ship" and scan.scan_session is not None and scan.settings.looks_like_order_ref(read.serial):
             scan.extra["confirm"] = {
@@ -789,6 +799,8 @@ def _ship(scan: _Scan, item: SerialItem) -> dict:
         return refused
     if item.status == S.MISSING:
         return scan.refused(f"{item.serial} is marked missing: put it away first (that finds it), then ship it.")
+    if recalled := recalls.shipping_refusal(scan.session, item):
+        return scan.refused(recalled)
     older = _older_unit(scan.session, item)
     warning = None
     if older is not None:

@@ -1,7 +1,7 @@
 """transfers between warehouses: a transfer and the items on it
 
 Revision ID: 0018_transfers
-Revises: 0014_lots_transfers
+Revises: 0019_serial_corrections
 Create Date: 2026-12-04
 
 A transfer goes from one warehouse to another (CHECK: two warehouses), with an
@@ -20,7 +20,7 @@ from alembic import op
 from portal.migrations.shapes import id_column, index_columns, primary_key, references
 
 revision = "0018_transfers"
-down_revision = "0014_lots_transfers"
+down_revision = "0019_serial_corrections"
 branch_labels = None
 depends_on = None
 
