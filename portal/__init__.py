@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from .reports import bp as reports_bp
     from .scanning import bp as scanning_bp
     from .supplier_returns import bp as supplier_returns_bp
+    from .transfers import bp as transfers_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(supplier_returns_bp, url_prefix="/supplier-returns")
     app.register_blueprint(recalls_bp, url_prefix="/recalls")
     app.register_blueprint(consignment_bp, url_prefix="/consignment")
+    app.register_blueprint(transfers_bp, url_prefix="/transfers")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply

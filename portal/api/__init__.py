@@ -29,4 +29,5 @@ from . import (  # noqa: E402,F401
     scans,
     serials,
     supplier_returns,
+    transfers,
 )

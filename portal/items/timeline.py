@@ -48,6 +48,8 @@ HEADLINES = {
     K.OWNERSHIP_CHANGED: "Ownership changed",
     K.SCRAPPED: "Scrapped",
     K.SERIAL_CORRECTED: "Serial corrected",  # its note names "old → new" and why
+    K.DISPATCHED: "Dispatched on a transfer",  # the note names it: transfer #3 (WH1 → WH2)
+    K.ARRIVED: "Arrived from a transfer",
 }
 FROM_STATUS_HEADLINES = {
     (K.DEFECT, ItemStatus.SOLD): "Flagged defective (customer return)",

@@ -310,5 +310,5 @@ def test_a_generated_client_builds_without_a_warning_grouped_by_tag(app, tmp_pat
     assert "Warning" not in output and "warning" not in output, output
     groups = {p.name for p in (tmp_path / "client" / "api").iterdir() if p.is_dir()}
     assert groups == {"catalog", "consignment", "defects", "items", "meta", "recalls", "receipts", "reports",
-                      "scans", "supplier_returns"}
+                      "scans", "supplier_returns", "transfers"}
     assert (tmp_path / "client" / "api" / "receipts" / "create_receipt.py").exists()

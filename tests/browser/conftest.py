@@ -59,6 +59,17 @@ def _staged_upload(app) -> int:
     return int(re.search(r"/receiving/uploads/(\d+)", answer.get_data(as_text=True)).group(1))
 
 
+def _open_transfer(s, in_bin: SerialItem) -> int:
+    """An open transfer holding ``in_bin`` (still in stock: the demo's figures stay as they are)."""
+    from portal.transfers import services as transfers
+
+    other = s.scalars(select(Warehouse.code).where(Warehouse.id != in_bin.warehouse_id).order_by(Warehouse.id)).first()
+    transfer = transfers.open_transfer(s, from_warehouse=s.get(Warehouse, in_bin.warehouse_id).code,
+                                       to_warehouse=other, reference="VAN-DEMO", actor=None)
+    transfers.add_item(s, transfer_id=transfer.id, serial=in_bin.serial, actor=None)
+    return transfer.id
+
+
 def _demo_pages(app) -> dict[str, str]:
     from portal.scanning.routes import TASKS
 
@@ -82,6 +93,7 @@ def _demo_pages(app) -> dict[str, str]:
         from portal.supplier_returns.services import open_return
         supplier_return = open_return(s, supplier=supplier.code, warehouse=warehouse.code, rma_number="RMA-DEMO",
                                       actor=None).id
+        transfer = _open_transfer(s, in_bin)
         s.commit()
         pages = {
             "home": url_for("home.index"),
@@ -124,6 +136,8 @@ def _demo_pages(app) -> dict[str, str]:
             "defect reasons": url_for("defects.reasons"),
             "returns to supplier": url_for("supplier_returns.index"),
             "return to supplier": url_for("supplier_returns.show", return_id=supplier_return),
+            "transfers": url_for("transfers.index"),
+            "transfer": url_for("transfers.show", transfer_id=transfer),
             "admin": url_for("admin.index"),
             "users": url_for("admin.users"),
             "tokens": url_for("admin.tokens"),

@@ -1,7 +1,7 @@
 """serial corrections: a serial typed wrong put right, the old value kept findable
 
 Revision ID: 0019_serial_corrections
-Revises: 0017_consignment
+Revises: 0018_transfers
 Create Date: 2026-12-04
 
 ``serial_corrections`` keeps, for every correction, the item, the old serial
@@ -18,7 +18,7 @@ from alembic import op
 from portal.migrations.shapes import id_column, index_columns, primary_key, references
 
 revision = "0019_serial_corrections"
-down_revision = "0017_consignment"
+down_revision = "0018_transfers"
 branch_labels = None
 depends_on = None
 
