@@ -15,8 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..models import utcnow
 
-TASK_NAMES = ("put_away", "move", "count", "ship", "defect", "lookup", "undo", "return", "condition", "transfer_out",
-              "transfer_in")
+TASK_NAMES = ("put_away", "move", "count", "ship", "defect", "lookup", "undo", "return", "condition")
 RESULTS = ("pending", "accepted", "warning", "refused")
 COUNT_STATUSES = ("open", "applied")
 

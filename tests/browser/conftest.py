@@ -94,6 +94,8 @@ def _demo_pages(app) -> dict[str, str]:
         supplier_return = open_return(s, supplier=supplier.code, warehouse=warehouse.code, rma_number="RMA-DEMO",
                                       actor=None).id
         transfer = _open_transfer(s, in_bin)
+        from portal.recalls.services import open_recall
+        recall = open_recall(s, reason="Demo recall <b>battery</b>", actor=None, supplier=supplier.code).recall.id
         s.commit()
         pages = {
             "home": url_for("home.index"),
@@ -136,6 +138,12 @@ def _demo_pages(app) -> dict[str, str]:
             "defect reasons": url_for("defects.reasons"),
             "returns to supplier": url_for("supplier_returns.index"),
             "return to supplier": url_for("supplier_returns.show", return_id=supplier_return),
+            "as it was on a date": url_for("items.as_of"),
+            "as it was, a serial": url_for("items.as_of", serial=in_bin.serial, at="2026-01-01T00:00"),
+            "recalls": url_for("recalls.index"),
+            "recall": url_for("recalls.show", recall_id=recall),
+            "consignment": url_for("consignment.index"),
+            "consignment statement": url_for("consignment.show", code=supplier.code),
             "transfers": url_for("transfers.index"),
             "transfer": url_for("transfers.show", transfer_id=transfer),
             "admin": url_for("admin.index"),

@@ -9,7 +9,7 @@ Issue 14's shared schema. An item keeps its batch or lot (GS1 AI 10) in
 it). An item dispatched on a transfer is ``in_transit`` (no bin), and the
 ledger gains the movements ``dispatched``, ``arrived`` and
 ``serial_corrected``. The scan station's tasks gain ``condition`` (set a
-condition for every serial scanned), ``transfer_out`` and ``transfer_in``.
+condition for every serial scanned).
 The few movements that change condition or ownership are indexed by time
 (partial indexes), so what an item was at a past moment reads only those.
 
@@ -34,7 +34,7 @@ KINDS_BEFORE = ("listed", "received", "moved", "counted", "shipped", "defect", "
                 "found", "restocked", "reversed", "condition_changed", "ownership_changed", "scrapped")
 KINDS = KINDS_BEFORE + ("dispatched", "arrived", "serial_corrected")
 TASKS_BEFORE = ("put_away", "move", "count", "ship", "defect", "lookup", "undo", "return")
-TASKS = TASKS_BEFORE + ("condition", "transfer_out", "transfer_in")
+TASKS = TASKS_BEFORE + ("condition",)
 #: (index, table, column, unique): partial indexes of the rebuilt tables
 PARTIAL_INDEXES = [("ix_serial_items_bin_id", "serial_items", "bin_id", False),
                    ("ix_serial_items_order_ref", "serial_items", "order_ref", False),
@@ -61,6 +61,6 @@ def downgrade():
     for name, table, _column, _where in NEW_INDEXES:
         op.drop_index(name, table_name=table)
     for table, task in (("scan_log", "task"), ("scan_sessions", "task")):
-        op.execute(sa.text(f"DELETE FROM {table} WHERE {task} IN ('condition', 'transfer_out', 'transfer_in')"))
+        op.execute(sa.text(f"DELETE FROM {table} WHERE {task} = 'condition'"))
     _checks(STATUSES_BEFORE, KINDS_BEFORE, TASKS_BEFORE)
     op.drop_column("serial_items", "lot")  # SQLite 3.35+ drops an unindexed column in place
