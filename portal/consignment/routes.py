@@ -32,7 +32,8 @@ def index():
     chosen = (request.args.get("supplier") or "").strip()
     if chosen:
         return redirect(url_for("consignment.show", code=chosen.upper()[:32], **_period_args()))
-    return render_template("consignment/index.html", suppliers=queries.supplier_choices(db.session))
+    return render_template("consignment/index.html", suppliers=queries.supplier_choices(db.session),
+                           args=_period_args(), today=today().isoformat())
 
 
 @bp.route("/<code>")
@@ -50,7 +51,7 @@ def show(code: str):
     currency = current_app.config.get("CURRENCY", "")
     report = statement_report(found, currency=currency) if found else None
     return render_template(
-        "consignment/show.html", supplier=supplier, found=found, report=report, error=error, args=request.args,
+        "consignment/show.html", supplier=supplier, found=found, report=report, error=error, args=_period_args(),
         suppliers=queries.supplier_choices(db.session), today=today().isoformat(), until=until.isoformat(),
         form=SettleForm(), may_settle=current_user.has_role(*services.SETTLE_ROLES), pdf=False,
     ), status

@@ -22,6 +22,13 @@ def sales(app):
         db.session.commit()
 
 
+def test_the_consignment_page_offers_the_suppliers_and_a_period(client_as, sales):
+    """The page the navigation opens (found broken by the page walk: its period fields had no values)."""
+    page = client_as("manager").get("/consignment/")
+    assert page.status_code == 200
+    assert 'name="supplier"' in page.text and 'name="from"' in page.text and "CONS" in page.text
+
+
 def test_a_manager_reads_the_statement_and_settles_it(client_as, sales, pdf_text, tmp_path):
     manager = client_as("manager")
     assert "Consignment" in manager.get("/").text
