@@ -19,7 +19,22 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import Numeric, String, and_, case, cast, exists, func, literal, null, or_, select, text, true
+from sqlalchemy import (
+    Numeric,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
@@ -62,7 +77,7 @@ def _undone(sale):
     return exists().where(reversal.id == nxt, reversal.kind == MovementKind.REVERSED.value)
 
 
-def _sales(*, supplier_id: int, start: datetime | None, end: datetime):
+def _sales(*, supplier_id: int, start: datetime | None, end: datetime, item_id: int | None = None):
     """The supplier's consignment sales from ``start`` (None: the beginning) to
     before ``end``, each counted once (see the module): a SELECT of Sale's
     columns but the last, unordered.
@@ -92,6 +107,8 @@ def _sales(*, supplier_id: int, start: datetime | None, end: datetime):
     )
     if start is not None:
         stmt = stmt.where(sale.at >= start)
+    if item_id is not None:
+        stmt = stmt.where(item.id == item_id)
     return stmt
 
 
@@ -130,6 +147,13 @@ def sales(session: Session, *, supplier_id: int, start: datetime | None, end: da
     sold = _sales(supplier_id=supplier_id, start=start, end=end).subquery()
     rows = _listed(session, list(sold.c), sold, limit)
     return [Sale(*row) for row in rows], _totals(session, sold, owed_from)
+
+
+def sales_of_item(session: Session, item: SerialItem) -> list[Sale]:
+    """The consignment sales of one unit (its timeline), by the same rule as a statement's."""
+    rows = session.execute(_sales(supplier_id=item.supplier_id, start=None, end=datetime.max,
+                                  item_id=item.id).order_by(literal_column("sold_at")))
+    return [Sale(*row) for row in rows]
 
 
 def sales_json(session: Session, *, supplier_id: int, start: datetime | None, end: datetime,

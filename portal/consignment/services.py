@@ -66,7 +66,7 @@ def supplier_by_code(session: Session, code: str | None, *, lock: bool = False) 
     return found
 
 
-def _paid_by(sales: list[Sale], settlements: list[SettlementRow]) -> list[Sale]:
+def paid_by(sales: list[Sale], settlements: list[SettlementRow]) -> list[Sale]:
     """Each sale with the reference of the settlement that paid it: the first
     one whose day is on or after the sale's day (settlement days only increase)."""
     if not settlements:
@@ -106,7 +106,7 @@ def statement(session: Session, *, supplier: str, date_from: str | None = None,
     count, value = queries.on_hand(session, supplier_id=found.id,
                                    at=None if end >= today() else queries.day_end(end))
     return Statement(supplier=found, date_from=start, date_to=end, on_hand=count, on_hand_value=value,
-                     sold=_paid_by(sold, past), totals=totals, sold_json=sold_json, settled_until=settled,
+                     sold=paid_by(sold, past), totals=totals, sold_json=sold_json, settled_until=settled,
                      settlements=past)
 
 

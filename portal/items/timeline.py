@@ -4,7 +4,8 @@ first, each with who and when, in the warehouse's words. The movements
 status: the defect report behind a defect (reason, stage, note), putting the
 item on a return to the supplier and taking it off, the return closed with
 its credit note, a customer return (order, warranty that day, outcome,
-exchange) and a replacement linked. A fixed number of queries per item."""
+exchange), a replacement linked, its recalls and a consignment sale paid to
+the supplier. A fixed number of queries per item."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from ..consignment.timeline import settlement_entries
 from ..customer_returns.models import CustomerReturnEntry
 from ..models import BinKind, DefectReport, ItemStatus, Movement, MovementKind, SerialItem, User
 from ..recalls.timeline import recall_entries
@@ -222,12 +224,13 @@ def _customer_return_entries(session: Session, item_id: int) -> list[Entry]:
 
 
 def item_timeline(session: Session, item_id: int, movements: list[Movement] | None = None) -> list[Entry]:
-    """Every entry of the item's story, newest first (seven queries whatever its
+    """Every entry of the item's story, newest first (at most nine queries whatever its
     length); ``movements``: the item's, already read with :func:`queries.timeline`."""
     if movements is None:
         movements = session.scalars(queries.timeline(item_id)).all()
     reports = session.scalars(select(DefectReport).where(DefectReport.item_id == item_id)).all()
     entries = (_movement_entries(movements, reports) + _supplier_return_entries(session, item_id)
                + _replacement_entries(session, item_id) + _customer_return_entries(session, item_id)
-               + recall_entries(session, item_id, Entry))
+               + recall_entries(session, item_id, Entry)
+               + settlement_entries(session, session.get(SerialItem, item_id), Entry))
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -8,6 +8,7 @@ import pytest
 from portal.consignment import services
 from portal.errors import Conflict, Invalid, NotFound
 from portal.items import ledger
+from portal.items.timeline import item_timeline
 from portal.models import ItemStatus, MovementKind
 from tests.consignment import consignment_stock, day, days_ago, restock, sell
 from tests.supplier_returns import at_once
@@ -151,3 +152,18 @@ def test_two_settlements_at_once_end_with_one(app):
 
         rows = settlements(db.session, supplier_by_code(db.session, "CONS").id)
         assert sum(r.units for r in rows) == 1 and len({r.until for r in rows}) == len(rows)
+
+
+def test_the_timeline_shows_the_settlement_that_paid_a_consignment_sale(session):
+    """Issue 14.8: the item's timeline shows its sale paid to the supplier, under which reference."""
+    s = session
+    unit = consignment_stock(s)
+    paid, owed = unit("PAID-1"), unit("OWED-1")
+    sell(s, paid, at=days_ago(10), order="SO-P")
+    sell(s, owed, at=days_ago(2), order="SO-O")
+    services.settle(s, supplier="CONS", until=day(5).isoformat(), reference="CN-<b>77</b>", actor=None)
+    s.flush()
+    words = [(e.what, tuple(e.facts)) for e in item_timeline(s, paid.id)]
+    assert ("Paid to the supplier", (f"settlement CN-<b>77</b>, sales up to {day(5).isoformat()}",
+                                     "100.00")) in words
+    assert not [w for w in item_timeline(s, owed.id) if w.what == "Paid to the supplier"]
