@@ -142,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from .defects import bp as defects_bp
     from .home import bp as home_bp
     from .items import bp as items_bp
+    from .orders import bp as orders_bp
     from .recalls import bp as recalls_bp
     from .receiving import bp as receiving_bp
     from .reports import bp as reports_bp
@@ -161,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(recalls_bp, url_prefix="/recalls")
     app.register_blueprint(consignment_bp, url_prefix="/consignment")
     app.register_blueprint(transfers_bp, url_prefix="/transfers")
+    app.register_blueprint(orders_bp, url_prefix="/orders")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply

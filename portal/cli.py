@@ -14,6 +14,7 @@ from .models import Role, User
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+channels_cli = AppGroup("channels", help="Manage sales channels.")
 
 
 def _fail(error: DomainError):
@@ -25,12 +26,13 @@ def _fail(error: DomainError):
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def create_user_command(username: str, role: str, password: str):
+@click.option("--channel", default=None, help="Role channel: the code of the sales channel it acts for.")
+def create_user_command(username: str, role: str, password: str, channel: str | None):
     """Create a user with a role."""
     from .auth.services import create_user
 
     try:
-        user = create_user(db.session, username=username, role=role, password=password)
+        user = create_user(db.session, username=username, role=role, password=password, channel=channel)
     except DomainError as error:
         _fail(error)
     db.session.commit()
@@ -54,6 +56,22 @@ def create_token_command(username: str, label: str):
     db.session.commit()
     click.echo(f"API token for {user.username} ({user.role}); it is shown only once:")
     click.echo(token)
+
+
+@channels_cli.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="What people call it, e.g. 'Web shop'.")
+@click.option("--kind", type=click.Choice(["web", "marketplace", "pos"]), required=True)
+def create_channel_command(code: str, name: str, kind: str):
+    """Create a sales channel (web shop, marketplace, shop counter)."""
+    from .channels.services import create_channel
+
+    try:
+        channel = create_channel(db.session, code=code, name=name, kind=kind)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created channel {channel.code} ({channel.kind}): {channel.name}.")
 
 
 @click.command("seed-demo")
@@ -85,4 +103,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(channels_cli)
     app.cli.add_command(seed_demo_command)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -41,6 +42,7 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
     MANAGER = "manager"
     ADMIN = "admin"
+    CHANNEL = "channel"  # an integration account of one sales channel: API tokens only, no pages
 
 
 class ItemStatus(enum.StrEnum):
@@ -153,12 +155,42 @@ def schema_objects_for(dialect: str):
     return include
 
 
+# --- sales channels ---------------------------------------------------------
+
+
+class ChannelKind(enum.StrEnum):
+    WEB = "web"  # the web shop
+    MARKETPLACE = "marketplace"
+    POS = "pos"  # the shop counter
+
+
+class Channel(db.Model):
+    """A system that sells: the web shop, a marketplace, the shop counter. Its
+    integration accounts (role ``channel``) act for it through the API, and
+    every sale, order and return it makes is recorded with it. Kept, never
+    deleted (the ledger names it): an inactive channel's tokens are refused."""
+
+    __tablename__ = "channels"
+    __table_args__ = (one_of("kind", ChannelKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # stored upper-case
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 # --- accounts ---------------------------------------------------------------
 
 
 class User(db.Model):
     __tablename__ = "users"
-    __table_args__ = (one_of("role", Role),)
+    __table_args__ = (
+        one_of("role", Role),
+        # a channel account belongs to exactly one channel; no other account belongs to one
+        CheckConstraint("(role = 'channel') = (channel_id IS NOT NULL)", name="channel_account"),
+    )
     #: an INSERT does not read back server defaults (session_epoch is loaded
     #: when used): code written for an older schema, the demo seed in the
     #: migration tests included, still inserts users
@@ -175,6 +207,8 @@ class User(db.Model):
     #: disabling) ends every session of the user on the server.
     #: (no Python-side default: an INSERT leaves it to the database)
     session_epoch: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: the sales channel an integration account (role ``channel``) acts for
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
 
     # Flask-Login protocol
     @property
@@ -187,6 +221,8 @@ class User(db.Model):
     def get_id(self) -> str:
         """What the session cookie stores: the id and the session epoch."""
         return f"{self.id}:{self.session_epoch}"
+
+    channel: Mapped[Channel | None] = relationship()
 
     def has_role(self, *roles: str) -> bool:
         return self.role == Role.ADMIN or self.role in roles
@@ -415,6 +451,7 @@ class Movement(db.Model):
         # unique like a constraint (which ignores NULLs too), but only scans carry an id:
         # a million listed movements write no entry
         Index("uq_movements_client_scan_id", "client_scan_id", unique=True, **only_where_set("client_scan_id")),
+        Index("ix_movements_feed", "txid", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -434,6 +471,12 @@ class Movement(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     note: Mapped[str | None] = mapped_column(Text)
     client_scan_id: Mapped[str | None] = mapped_column(String(64))
+    #: the sales channel the change came through (a sale, an order's pick, a return), if any
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    #: the event feed's order (portal.feed.clock): PostgreSQL's transaction id, or on SQLite
+    #: (one writer at a time) a number taken per writing transaction; the same for every
+    #: movement of one transaction
+    txid: Mapped[int | None] = mapped_column(BigInteger)
 
     item: Mapped[SerialItem] = relationship()
     from_bin: Mapped[Bin | None] = relationship(foreign_keys=[from_bin_id])

@@ -294,6 +294,7 @@ make_product = _factory_fixture("make_product", factories.product)
 make_warehouse = _factory_fixture("make_warehouse", factories.warehouse)
 make_bin = _factory_fixture("make_bin", factories.bin_)
 make_item = _factory_fixture("make_item", factories.item)
+make_channel = _factory_fixture("make_channel", factories.sales_channel)
 
 
 # --- browser ------------------------------------------------------------------

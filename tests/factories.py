@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.auth.services import create_user
 from portal.catalog import services as catalog
+from portal.channels import services as channels
 from portal.items import ledger
 from portal.models import Bin, ItemStatus, MovementKind, SerialItem, utcnow
 from portal.serials import serial_key
@@ -23,8 +24,20 @@ def _n() -> int:
 
 
 def user(session, *, role: str = "operator", username: str | None = None,
-         password: str = DEFAULT_PASSWORD):
-    return create_user(session, username=username or f"{role}{_n()}", role=role, password=password)
+         password: str = DEFAULT_PASSWORD, channel: str | None = None):
+    """A user; ``role="channel"`` makes a channel's integration account (of ``channel``, made if needed)."""
+    if role == "channel":
+        code = channel or f"CH{_n()}"
+        if channels.channel_by_code(session, code) is None:
+            sales_channel(session, code=code)
+        channel = code
+    return create_user(session, username=username or f"{role}{_n()}", role=role, password=password,
+                       channel=channel)
+
+
+def sales_channel(session, *, code: str | None = None, name: str | None = None, kind: str = "web"):
+    n = _n()
+    return channels.create_channel(session, code=code or f"CH{n}", name=name or f"Channel {n}", kind=kind)
 
 
 def supplier(session, *, code: str | None = None, name: str | None = None, trusted: bool = False):

@@ -47,6 +47,10 @@ def authenticate():
             f"The account {row.user.username} this token belongs to is disabled.",
             code="user_disabled",
         )
+    channel = row.user.channel
+    if channel is not None and not channel.active:
+        raise Unauthorized(f"The sales channel {channel.code} this token acts for is inactive.",
+                           code="channel_inactive")
     g.api_user = row.user
     now = utcnow()
     if token_use_is_stale(row, now):

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..web.errors import ErrorBody
-from . import URL_PREFIX, bp
+from . import URL_PREFIX, bp, idempotency
 from .schema import REASONS, Operation, operation
 
 REF = "#/components/schemas/{model}"
@@ -124,6 +124,11 @@ def build_document(app=None) -> dict:
         parameters = list(path_parameters)
         if op.query is not None:
             parameters += _query_parameters(op.query, refs, defs)
+        if op.idempotent:
+            parameters.append({"name": idempotency.HEADER, "in": "header", "required": True,
+                               "description": "The same value on every retry of this request: a repeat answers "
+                                              "the first answer; the same key with another body is a 422",
+                               "schema": {"type": "string", "maxLength": idempotency.MAX_KEY_LENGTH}})
         if parameters:
             entry["parameters"] = parameters
         for model, kind in ((op.body, "application/json"), (op.form, "multipart/form-data")):

@@ -36,6 +36,8 @@ from pydantic_core import PydanticCustomError
 
 from ..errors import DomainError, Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..models import Role
+from . import idempotency
 
 
 class BadRequest(DomainError):
@@ -223,7 +225,7 @@ REASONS = {
     400: "Malformed request: the body is not JSON or not a JSON object, a NUL character in the URL, "
          "or a bad query parameter",
     401: "No token, a malformed, unknown or revoked token, or the token's user is disabled",
-    403: "The token's user lacks the role this needs",
+    403: "The token's user lacks the role this needs, or a sales channel's token on an endpoint it may not use",
     404: "Not found",
     409: "A conflict: the code is taken, or the receipt's state does not allow this",
     413: "The request body is larger than the portal accepts (MAX_UPLOAD_MB)",
@@ -248,16 +250,20 @@ class Operation:
     #: error statuses beyond those the declaration implies, each with its reason or a model
     errors: dict[int, Any] = field(default_factory=dict)
     public: bool = False
+    #: a sales channel's integration account (role ``channel``) may call it; it may call nothing else
+    channel: bool = False
+    #: needs an ``Idempotency-Key`` header: a repeat answers the first answer (portal.api.idempotency)
+    idempotent: bool = False
 
     def error_statuses(self, *, has_path_params: bool, is_write: bool) -> dict[int, Any]:
         implied: dict[int, Any] = {400: None}
         if not self.public:
             implied |= {401: None, 503: None}
-        if self.roles:
+        if self.roles or not self.public:  # a role it needs, or a sales channel's token on a warehouse endpoint
             implied[403] = None
         if has_path_params:
             implied[404] = None
-        if self.body or self.form or self.query:
+        if self.body or self.form or self.query or self.idempotent:
             implied[422] = None
         if is_write:
             implied[413] = None
@@ -273,6 +279,9 @@ def operation(**declaration) -> Callable:
         def boundary(*args, **kwargs):
             try:
                 user = g.get("api_user")
+                if user is not None and user.role == Role.CHANNEL and not op.channel:
+                    raise Forbidden("A sales channel's token can use only the channel endpoints (availability, "
+                                    "orders, sales, customer returns, serial and warranty lookups).")
                 if op.roles and user is not None and not user.has_role(*op.roles):
                     raise Forbidden(
                         f"This needs the role {' or '.join(op.roles)}; the token's user is {user.role}."
@@ -286,7 +295,15 @@ def operation(**declaration) -> Callable:
                     kwargs["body"] = json_body(op.body)
                 if op.form is not None:
                     kwargs["form"] = form_body(op.form)
+                claimed = None
+                if op.idempotent:
+                    claimed, replayed = idempotency.claim(db.session, user)
+                    if replayed is not None:
+                        db.session.rollback()
+                        return replayed
                 response = view(*args, **kwargs)
+                if claimed is not None:
+                    idempotency.keep_answer(claimed, response)
                 db.session.commit()  # the request's one commit
                 return response
             except BaseException:

@@ -31,6 +31,8 @@ class CustomerReturnEntry(db.Model):
     replacement_item_id: Mapped[int | None] = mapped_column(ForeignKey("serial_items.id"), index=True)
     returned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the sales channel it came back through (a channel's account took it), if any
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
 
     item: Mapped[SerialItem] = relationship(foreign_keys=[item_id])
     replacement: Mapped[SerialItem | None] = relationship(foreign_keys=[replacement_item_id])

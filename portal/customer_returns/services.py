@@ -108,11 +108,9 @@ def take_return(session: Session, *, serial: str, outcome: str, actor: User | No
     defects.flag_defect(session, item=item, reason=reason, stage=DefectStage.CUSTOMER_RETURN, actor=actor,
                         note=note, returned_to=there, client_scan_id=client_scan_id)
     if replacement is not None:
-        ledger.transition(session, replacement, to_status=ItemStatus.SOLD, kind=MovementKind.SHIPPED, actor=actor,
-                          note=f"order {item.order_ref}: exchange for {item.serial}")
-        replacement.sold_at = utcnow()
-        replacement.order_ref = item.order_ref
-        replacement.warranty_ends_on = item.warranty_ends_on  # the warranty does not restart
+        # the warranty does not restart: the replacement's ends with the original's
+        ledger.sell(session, replacement, order_ref=item.order_ref, warranty_ends_on=item.warranty_ends_on,
+                    actor=actor, note=f"order {item.order_ref}: exchange for {item.serial}")
     return _recorded(session, CustomerReturn(item=item, warranty=state, replacement=replacement), outcome, actor)
 
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     DateTime,
     Integer,
@@ -40,6 +41,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Invalid
+from ..feed.clock import transaction_number
 from ..models import (
     Bin,
     BinKind,
@@ -135,6 +137,7 @@ def _append(
     client_scan_id: str | None,
     at: datetime | None,
     keep_bin: bool = False,
+    channel_id: int | None = None,
 ) -> Movement:
     """Apply a change to the item and append its movement (no rule checked
     here). ``keep_bin``: the item stays in its bin, whatever ``to_bin`` says."""
@@ -169,9 +172,16 @@ def _append(
         at=at or utcnow(),
         note=note,
         client_scan_id=client_scan_id,
+        channel_id=channel_id if channel_id is not None else _actor_channel(actor),
+        txid=transaction_number(session),
     )
     session.add(movement)
     return movement
+
+
+def _actor_channel(actor: User | None) -> int | None:
+    """A channel's integration account acts for its channel: its changes carry it."""
+    return actor.channel_id if actor is not None else None
 
 
 def transition(
@@ -188,6 +198,7 @@ def transition(
     note: str | None = None,
     client_scan_id: str | None = None,
     at: datetime | None = None,
+    channel_id: int | None = None,
 ) -> Movement:
     """Change one item's status (and bin) and append its movement.
 
@@ -195,6 +206,8 @@ def transition(
     for statuses outside a bin the bin is cleared and ``to_warehouse``, if
     given, is where the item now belongs (a transfer). A condition or ownership
     given changes in the same movement (a repair comes back refurbished).
+    ``channel_id``: the sales channel the change came through (an order's
+    channel when its unit ships; else the actor's, if a channel's account).
     Raises :class:`Invalid` for a change the table does not allow.
     """
     if not can_transition(item.status, to_status):
@@ -211,7 +224,32 @@ def transition(
         warehouse_id = target.warehouse_id
     return _append(session, item, kind=kind, to_status=to_status, to_bin=target, to_warehouse_id=warehouse_id,
                    to_condition=_checked(Condition, to_condition), to_ownership=_checked(Ownership, to_ownership),
-                   actor=actor, note=note, client_scan_id=client_scan_id, at=at)
+                   actor=actor, note=note, client_scan_id=client_scan_id, at=at, channel_id=channel_id)
+
+
+def sell(
+    session: Session,
+    item: SerialItem,
+    *,
+    order_ref: str | None,
+    warranty_ends_on: date | None,
+    actor: User | None,
+    channel_id: int | None = None,
+    note: str | None = None,
+    client_scan_id: str | None = None,
+    at: datetime | None = None,
+) -> Movement:
+    """A sale: the item becomes sold (a ``shipped`` movement) and keeps the
+    sale's time, order and warranty end, all from the one moment. Every way of
+    selling (a ship scan, an order's pick, a sale at the counter, an exchange's
+    replacement) comes here; an undo of the sale clears them again."""
+    at = at or utcnow()
+    movement = transition(session, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, actor=actor, note=note,
+                          client_scan_id=client_scan_id, at=at, channel_id=channel_id)
+    item.sold_at = at
+    item.order_ref = order_ref
+    item.warranty_ends_on = warranty_ends_on
+    return movement
 
 
 def _checked(values: type, value: str | None) -> str | None:
@@ -330,7 +368,8 @@ def list_item(session: Session, item: SerialItem, *, actor: User | None, note: s
     if item.status != S.EXPECTED:
         raise _refuse(item.serial, None, item.status)
     movement = Movement(item=item, kind=MovementKind.LISTED, to_status=S.EXPECTED,
-                        actor_id=actor.id if actor else None, at=at or utcnow(), note=note)
+                        actor_id=actor.id if actor else None, at=at or utcnow(), note=note,
+                        txid=transaction_number(session))
     session.add(movement)
     return movement
 
@@ -346,9 +385,10 @@ def list_items(session: Session, *, where: ColumnElement[bool], actor: User | No
         literal(actor.id if actor else None, Integer),
         literal(at, DateTime),
         literal(note, String),
+        literal(transaction_number(session), BigInteger),
     ).where(where, SerialItem.status == S.EXPECTED)
-    session.execute(insert(Movement).from_select(["item_id", "kind", "to_status", "actor_id", "at", "note"],
-                                                 source))
+    session.execute(insert(Movement).from_select(
+        ["item_id", "kind", "to_status", "actor_id", "at", "note", "txid"], source))
 
 
 def _one_of_ids(session: Session, ids: list[int]) -> ColumnElement[bool]:
@@ -404,7 +444,7 @@ def bulk_transition(
                        if new_warehouse is not None else literal(False))
     session.execute(insert(Movement).from_select(
         ["item_id", "kind", "from_bin_id", "to_bin_id", "from_status", "to_status", "from_warehouse_id",
-         "to_warehouse_id", "actor_id", "at", "note"],
+         "to_warehouse_id", "actor_id", "at", "note", "channel_id", "txid"],
         select(
             SerialItem.id,
             literal(str(kind), String),
@@ -417,6 +457,8 @@ def bulk_transition(
             literal(actor.id if actor else None, Integer),
             literal(at, DateTime),
             literal(note, String),
+            literal(_actor_channel(actor), Integer),
+            literal(transaction_number(session), BigInteger),
         ).where(chosen),
     ))
     values = {"status": str(to_status), "bin_id": new_bin}
@@ -435,7 +477,8 @@ def record_history(session: Session, movements: Iterable[dict]) -> int:
     written as given. The caller vouches for the story (the demo's plan checks
     every step against :data:`TRANSITIONS`). Multi-row INSERTs in chunks: a
     fixed number of rows per statement."""
-    rows = list(movements)
+    txid = transaction_number(session)
+    rows = [{**row, "txid": txid} for row in movements]
     columns = sorted({key for row in rows for key in row})
     for start in range(0, len(rows), HISTORY_CHUNK):
         chunk = [{key: row.get(key) for key in columns} for row in rows[start:start + HISTORY_CHUNK]]

@@ -838,10 +838,9 @@ def _ship(scan: _Scan, item: SerialItem, details: ScanDetails) -> dict:
             return scan.refused(f"Not shipped. {warning}")
     now = scan.at
     note = f"order {scan.order_ref}" + (f"; {expired.note}" if expired.note else "")
-    _transition(scan, item, to_status=S.SOLD, kind=MovementKind.SHIPPED, note=note)
-    item.sold_at = now
-    item.order_ref = scan.order_ref
-    item.warranty_ends_on = add_months(now.date(), scan.facts.warranty_months)
+    ledger.sell(scan.session, item, order_ref=scan.order_ref,
+                warranty_ends_on=add_months(now.date(), scan.facts.warranty_months), actor=scan.actor,
+                note=note, client_scan_id=scan.log.client_scan_id, at=now)
     shipped = f"{item.serial} shipped on order {scan.order_ref}; warranty until {item.warranty_ends_on:%Y-%m-%d}."
     if expired.note:
         shipped += f" It expired on {item.expires_at:%Y-%m-%d}: shipped by a manager's override."

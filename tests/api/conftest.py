@@ -139,3 +139,14 @@ def api_as(app, make_user, issue):
         return ApiClient(app.test_client(), issue(user), user)
 
     return make
+
+
+@pytest.fixture
+def channel_api(app, make_user, issue):
+    """channel_api("WEB") -> an ApiClient for a new integration account of channel WEB (made if needed)."""
+
+    def make(code: str | None = None) -> ApiClient:
+        user = make_user(role="channel", channel=code)
+        return ApiClient(app.test_client(), issue(user), user)
+
+    return make

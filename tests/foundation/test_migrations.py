@@ -27,6 +27,50 @@ def test_schema_has_the_ledger_and_serial_constraints(app, dialect):
         assert "ck_serial_items_in_stock_has_bin" in checks
 
 
+def _seed_at_0004(session) -> None:
+    """Rows as a database at 0004 held them, in that schema's own columns (today's
+    models and demo write columns 0004 does not have): a user, a product, two bins,
+    300 items listed, put away, shipped or flagged, their movements and defects."""
+    from sqlalchemy import text
+
+    now = "2026-01-05 10:00:00"
+    session.execute(text("INSERT INTO users (id, username, password_hash, role, active, created_at) "
+                         f"VALUES (1, 'admin', 'x', 'admin', true, '{now}')"))
+    session.execute(text(f"INSERT INTO suppliers (id, code, name, trusted, active, created_at) "
+                         f"VALUES (1, 'SUP1', 'Supplier', false, true, '{now}')"))
+    session.execute(text("INSERT INTO products (id, sku, name, warranty_months, unit_cost, active, created_at) "
+                         f"VALUES (1, 'SKU-1', 'Product', 12, 10, true, '{now}')"))
+    session.execute(text(f"INSERT INTO warehouses (id, code, name, active, created_at) "
+                         f"VALUES (1, 'WH1', 'Main', true, '{now}')"))
+    session.execute(text("INSERT INTO bins (id, warehouse_id, code, kind, active, created_at) VALUES "
+                         f"(1, 1, 'A-01', 'storage', true, '{now}'), "
+                         f"(2, 1, 'QUARANTINE', 'quarantine', true, '{now}')"))
+    statuses = ("expected", "in_stock", "sold", "defective")
+    for n in range(1, 301):
+        status = statuses[n % 4]
+        bin_id = {"in_stock": 1, "defective": 2}.get(status)
+        session.execute(text(
+            "INSERT INTO serial_items (id, serial, serial_key, product_id, supplier_id, warehouse_id, bin_id, status, "
+            "condition, ownership, created_at) VALUES (:id, :serial, :serial, 1, 1, :wh, :bin, :status, 'regular', "
+            "'owned', :now)"), {"id": n, "serial": f"SN{n:05d}", "wh": 1 if bin_id else None, "bin": bin_id,
+                                "status": status, "now": now})
+        steps = {"expected": [("listed", None, "expected", None)],
+                 "in_stock": [("listed", None, "expected", None), ("received", "expected", "in_stock", 1)],
+                 "sold": [("listed", None, "expected", None), ("received", "expected", "in_stock", 1),
+                          ("shipped", "in_stock", "sold", None)],
+                 "defective": [("listed", None, "expected", None), ("received", "expected", "in_stock", 1),
+                               ("defect", "in_stock", "defective", 2)]}[status]
+        for kind, from_status, to_status, to_bin in steps:
+            session.execute(text("INSERT INTO movements (item_id, kind, from_status, to_status, to_bin_id, actor_id, "
+                                 "at) VALUES (:item, :kind, :from_status, :to_status, :to_bin, 1, :now)"),
+                            {"item": n, "kind": kind, "from_status": from_status, "to_status": to_status,
+                             "to_bin": to_bin, "now": now})
+        if status == "defective":
+            session.execute(text("INSERT INTO defect_reports (item_id, reason_code, stage_found, reported_by_id, "
+                                 "reported_at) VALUES (:item, 'functional', 'storage', 1, :now)"),
+                            {"item": n, "now": now})
+
+
 def test_an_existing_database_upgrades_through_0005_with_its_data_and_back(dialect, tmp_path):
     """A database already at 0004 with items, movements and defects in it takes
     migration 0005 (partial indexes; on PostgreSQL triggers in place of five
@@ -37,7 +81,6 @@ def test_an_existing_database_upgrades_through_0005_with_its_data_and_back(diale
     from sqlalchemy.exc import IntegrityError
 
     from portal import create_app
-    from portal.demo import seed_demo
     from portal.models import Movement, SerialItem
     from tests.conftest import _postgres_database, _test_config
 
@@ -45,7 +88,7 @@ def test_an_existing_database_upgrades_through_0005_with_its_data_and_back(diale
         app = create_app(_test_config(url, tmp_path))
         with app.app_context():
             upgrade(revision="0004_reports")
-            seed_demo(db.session, seed=7)
+            _seed_at_0004(db.session)
             db.session.commit()
             counts = (db.session.scalar(select(func.count()).select_from(SerialItem)),
                       db.session.scalar(select(func.count()).select_from(Movement)))
